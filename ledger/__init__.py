@@ -1,0 +1,1 @@
+"""An event-sourced, signed, auditable carbon credit ledger."""

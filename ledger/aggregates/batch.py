@@ -1,0 +1,180 @@
+"""A credit batch: one issuance, minted once, and where each of its serials is now.
+
+Every serial of the batch sits in exactly one pool: ``available`` (the operator's inventory,
+unreserved), ``reserved``, ``held:<handle>`` (a holder other than the operator) or ``retired``.
+Commands decide which exact blocks move; events only move them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.errors import InsufficientCredits
+from ledger.serials import BlockSet, SerialRange, ranges_from_lists, ranges_to_lists
+
+AVAILABLE = "available"
+RESERVED = "reserved"
+RETIRED = "retired"
+
+
+class CreditBatch(Aggregate):
+    @event("Minted")
+    def __init__(
+        self,
+        id: UUID,
+        reference: str,
+        source: str,
+        registry: str,
+        issuance_id: str,
+        scope: str,
+        vintage: int,
+        serial_first: int,
+        serial_last: int,
+        operator: str,
+        document: dict[str, Any],
+    ) -> None:
+        self.reference = reference
+        self.source = source
+        self.registry = registry
+        self.issuance_id = issuance_id
+        self.scope = scope
+        self.vintage = vintage
+        self.serial_first = serial_first
+        self.serial_last = serial_last
+        self.operator = operator
+        self.document = document
+        self.pools: dict[str, BlockSet] = {
+            AVAILABLE: BlockSet([SerialRange(serial_first, serial_last)])
+        }
+        # Per holder, for balances: credits reserved for a buyer, and retired by a holder.
+        self.reserved_for: dict[str, int] = {}
+        self.retired_by: dict[str, int] = {}
+
+    # --- reads -------------------------------------------------------------------------------
+
+    @property
+    def minted(self) -> int:
+        return self.serial_last - self.serial_first + 1
+
+    def pool_of(self, holder: str) -> str:
+        """The pool a holder's unreserved, unretired credits sit in."""
+        return AVAILABLE if holder == self.operator else f"held:{holder}"
+
+    def count(self, pool: str) -> int:
+        blocks = self.pools.get(pool)
+        return blocks.count if blocks else 0
+
+    def holders(self) -> dict[str, int]:
+        """Credits held by each holder other than the operator."""
+        return {
+            p.removeprefix("held:"): b.count
+            for p, b in self.pools.items()
+            if p.startswith("held:") and b.count
+        }
+
+    def totals(self) -> dict[str, int]:
+        return {
+            "minted": self.minted,
+            "available": self.count(AVAILABLE),
+            "reserved": self.count(RESERVED),
+            "held": sum(self.holders().values()),
+            "retired": self.count(RETIRED),
+        }
+
+    def take(self, holder: str, quantity: int) -> list[SerialRange]:
+        """The lowest ``quantity`` serials ``holder`` can move, or InsufficientCredits."""
+        pool = self.pool_of(holder)
+        have = self.count(pool)
+        if quantity > have:
+            what = "available in the operator's inventory" if pool == AVAILABLE else "held"
+            raise InsufficientCredits(
+                f"batch {self.reference}: expected at least {quantity} credits {what} "
+                f"by {holder}, found {have}"
+            )
+        return self.pools[pool].take_lowest(quantity)
+
+    # --- commands: decide which blocks move -------------------------------------------------
+
+    def reserve_lowest(
+        self, reservation_id: UUID, buyer: str, quantity: int
+    ) -> list[SerialRange]:
+        blocks = self.take(self.operator, quantity)
+        self._reserved(reservation_id, buyer, ranges_to_lists(blocks))
+        return blocks
+
+    def release(
+        self, reservation_id: UUID, buyer: str, blocks: list[SerialRange], expired: bool
+    ) -> None:
+        self._require(RESERVED, blocks)
+        self._released(reservation_id, buyer, ranges_to_lists(blocks), expired)
+
+    def settle(self, reservation_id: UUID, buyer: str, blocks: list[SerialRange]) -> None:
+        self._require(RESERVED, blocks)
+        self._settled(reservation_id, buyer, ranges_to_lists(blocks))
+
+    def transfer_lowest(
+        self, transfer_id: UUID, sender: str, recipient: str, quantity: int
+    ) -> list[SerialRange]:
+        blocks = self.take(sender, quantity)
+        self._transferred(transfer_id, sender, recipient, ranges_to_lists(blocks))
+        return blocks
+
+    def retire_lowest(self, retirement_id: UUID, holder: str, quantity: int) -> list[SerialRange]:
+        blocks = self.take(holder, quantity)
+        self._retired(retirement_id, holder, ranges_to_lists(blocks))
+        return blocks
+
+    def _require(self, pool: str, blocks: list[SerialRange]) -> None:
+        held = self.pools.get(pool, BlockSet())
+        missing = [b for b in blocks if not held.contains(b)]
+        if missing:
+            raise InsufficientCredits(
+                f"batch {self.reference}: expected blocks {', '.join(map(str, missing))} "
+                f"to be {pool}, found them elsewhere"
+            )
+
+    # --- events: they only move blocks -------------------------------------------------------
+
+    @event("Reserved")
+    def _reserved(self, reservation_id: UUID, buyer: str, blocks: list[list[int]]) -> None:
+        self._tally(self.reserved_for, buyer, self._move(AVAILABLE, RESERVED, blocks))
+
+    @event("Released")
+    def _released(
+        self, reservation_id: UUID, buyer: str, blocks: list[list[int]], expired: bool
+    ) -> None:
+        self._tally(self.reserved_for, buyer, -self._move(RESERVED, AVAILABLE, blocks))
+
+    @event("Settled")
+    def _settled(self, reservation_id: UUID, buyer: str, blocks: list[list[int]]) -> None:
+        self._tally(self.reserved_for, buyer, -self._move(RESERVED, self.pool_of(buyer), blocks))
+
+    @event("Transferred")
+    def _transferred(
+        self, transfer_id: UUID, sender: str, recipient: str, blocks: list[list[int]]
+    ) -> None:
+        self._move(self.pool_of(sender), self.pool_of(recipient), blocks)
+
+    @event("Retired")
+    def _retired(self, retirement_id: UUID, holder: str, blocks: list[list[int]]) -> None:
+        self._tally(self.retired_by, holder, self._move(self.pool_of(holder), RETIRED, blocks))
+
+    def _move(self, source: str, target: str, blocks: list[list[int]]) -> int:
+        into = self.pools.setdefault(target, BlockSet())
+        moved = 0
+        for block in ranges_from_lists(blocks):
+            self.pools[source].remove(block)
+            into.add(block)
+            moved += block.count
+        if not self.pools[source].count and source != AVAILABLE:
+            del self.pools[source]
+        return moved
+
+    @staticmethod
+    def _tally(counts: dict[str, int], holder: str, change: int) -> None:
+        counts[holder] = counts.get(holder, 0) + change
+        if not counts[holder]:
+            del counts[holder]

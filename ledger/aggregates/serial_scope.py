@@ -1,0 +1,34 @@
+"""A serial scope: the numbering space in which a registry's serials are unique.
+
+Each mint claims its range in its scope; two batches can never hold the same registry serial.
+Optimistic concurrency on this aggregate makes two overlapping mints race safely.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.serials import BlockSet, SerialRange
+
+
+class SerialScope(Aggregate):
+    @event("Opened")
+    def __init__(self, id: UUID, scope: str) -> None:
+        self.scope = scope
+        self.claimed = BlockSet()
+        self.owners: dict[int, str] = {}
+
+    def overlaps(self, serials: SerialRange) -> list[tuple[str, SerialRange]]:
+        """Claimed ranges that share serials with ``serials``, with the batch holding each."""
+        return [(self.owner_of(r.first), r) for r in self.claimed.overlapping(serials)]
+
+    def owner_of(self, serial: int) -> str:
+        starts = [s for s in self.owners if s <= serial]
+        return self.owners[max(starts)] if starts else "?"
+
+    @event("Claimed")
+    def claim(self, batch: str, first: int, last: int) -> None:
+        self.claimed.add(SerialRange(first, last))
+        self.owners[first] = batch

@@ -1,0 +1,105 @@
+"""`ledger demo`: a realistic story, end to end, on a fresh embedded ledger.
+
+An operator mints a LEAF batch (ART, TREES) and a DAC batch; two eligible buyers reserve,
+settle, transfer and retire; one buyer that meets neither eligibility rule is refused.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from ledger.app import Ledger
+from ledger.context import Settings, initialise
+from ledger.documents import parse_issuance
+from ledger.errors import LedgerError
+from ledger.render import text_of
+
+
+def example(name: str) -> bytes:
+    """The example issuance documents ship inside the package."""
+    return resources.files("ledger.examples").joinpath(name).read_bytes()
+
+
+def step(title: str) -> None:
+    print(f"\n== {title}")
+
+
+def run_demo(keep: str | None = None) -> None:
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        tell(Path(keep))
+        return
+    with tempfile.TemporaryDirectory(prefix="ledger-demo-") as tmp:
+        tell(Path(tmp))
+
+
+def tell(where: Path) -> None:
+    settings = Settings(db=str(where / "demo.db"), key_dir=str(where / "keys"))
+    ledger, _ = initialise(settings, origin="demo.carbon-ledger.example/log")
+    try:
+        story(ledger, where)
+    finally:
+        ledger.close()
+
+
+def story(ledger: Ledger, where: Path) -> None:
+    print(f"A fresh ledger in {where} (SQLite), every event signed by the operator's key "
+          f"{ledger.keyring.require_signer().public.verifier_key}")
+
+    step("1. Mint a LEAF batch (ART registry, TREES 2.0) and a DAC batch (Isometric)")
+    leaf = ledger.mint(parse_issuance(example("leaf-issuance.json"), "leaf-issuance.json"))
+    dac = ledger.mint(parse_issuance(example("dac-issuance.json"), "dac-issuance.json"))
+    print(text_of(leaf))
+    print(text_of(dac))
+
+    step("2. Open buyer accounts; the policy admits Climate Pledge signatories or Scope 1-3 targets")
+    for handle, name, pledge, scopes in [
+        ("northwind", "Northwind Logistics Inc.", True, []),
+        ("contoso", "Contoso Foods plc", False, [1, 2, 3]),
+        ("fabrikam", "Fabrikam Mining Ltd", False, [1, 2]),
+    ]:
+        print(text_of(ledger.open_account(handle, name, "buyer", pledge, scopes)))
+
+    step("3. Reserve credits: Northwind 5,000 LEAF, Contoso 1,200 DAC; Fabrikam is refused")
+    north = ledger.reserve("northwind", 5000, batch=leaf.batch, idempotency_key="po-2026-0001")
+    print(text_of(north))
+    contoso = ledger.reserve("contoso", 1200, source="DAC", idempotency_key="po-2026-0002")
+    print(text_of(contoso))
+    refused("fabrikam", lambda: ledger.reserve("fabrikam", 100, batch=leaf.batch))
+    again = ledger.reserve("northwind", 5000, batch=leaf.batch, idempotency_key="po-2026-0001")
+    print(f"the same request again with key po-2026-0001 returns reservation {again.reservation}"
+          " and changes nothing")
+
+    step("4. Settle both reservations: the exact reserved blocks move to the buyers")
+    print(text_of(ledger.settle(north.reservation)))
+    print(text_of(ledger.settle("po-2026-0002")))
+
+    step("5. Northwind transfers 1,000 LEAF credits to Contoso")
+    print(text_of(ledger.transfer_credits("northwind", "contoso", leaf.batch, 1000)))
+
+    step("6. Retire: Northwind 2,500 LEAF for its 2025 claim; Contoso 1,200 DAC removals")
+    print(text_of(ledger.retire(
+        "northwind", leaf.batch, 2500, "Northwind Logistics Inc.",
+        "Voluntary claim: 2025 Scope 3 transport emissions", "2025", idempotency_key="ret-1")))
+    print(text_of(ledger.retire(
+        "contoso", dac.batch, 1200, "Contoso Foods plc",
+        "Net-zero pathway: durable removals for residual emissions", "2025")))
+    refused("retired credits are final", lambda: ledger.transfer_credits(
+        "contoso", "northwind", dac.batch, 1))
+
+    step("7. Where every credit is now (minted = available + reserved + held + retired)")
+    for ref in (leaf.batch, dac.batch):
+        print(text_of(ledger.show_batch(ref)))
+    for holder in ("northwind", "contoso", "operator"):
+        print(text_of(ledger.balance(holder)))
+
+
+def refused(who: str, attempt: object) -> None:
+    try:
+        attempt()  # type: ignore[operator]
+    except LedgerError as e:
+        print(f"refused ({who}): error[{e.code}] {e.message}")
+    else:
+        raise AssertionError(f"expected a refusal for {who}")

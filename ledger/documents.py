@@ -1,0 +1,196 @@
+"""Issuance documents: what comes in when a batch is minted.
+
+Pydantic lives here, at the edge. A document is one issuance of credits from one source,
+discriminated by ``source``: ``LEAF`` (a jurisdictional REDD+ issuance on the ART registry under
+TREES) or ``DAC`` (a direct air capture removal batch). Unknown fields are refused.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+
+from ledger.errors import InvalidDocument
+
+MAX_DOCUMENT_BYTES = 1_000_000
+
+Count = Annotated[int, Field(strict=True, ge=0)]
+Positive = Annotated[int, Field(strict=True, gt=0)]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+Jurisdiction = Annotated[
+    str,
+    Field(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$", description="ISO 3166-1 or ISO 3166-2 code"),
+]
+Handle = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Project(Model):
+    id: Text
+    name: Text
+    country: CountryCode
+
+
+class Verification(Model):
+    body: Text
+    report_date: date
+
+
+class Issuance(Model):
+    """Fields common to every source."""
+
+    registry: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$")]
+    issuance_id: Handle
+    serial_native: Annotated[str, Field(min_length=1, max_length=512)]
+    serial_first: Count
+    serial_last: Count
+    quantity: Positive
+    vintage: Annotated[int, Field(strict=True, ge=1990, le=2100)]
+    issued_on: date
+    project: Project
+    methodology: Text
+    verification: Verification
+    labels: Annotated[list[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,31}$")]],
+                      Field(max_length=32)] = []
+    corresponding_adjustment: Literal["committed", "not_required", "unknown"]
+
+    @model_validator(mode="after")
+    def _serials_cover_quantity(self) -> Issuance:
+        if self.serial_last < self.serial_first:
+            raise ValueError(
+                f"serial_last must be >= serial_first ({self.serial_first}), "
+                f"found {self.serial_last}"
+            )
+        size = self.serial_last - self.serial_first + 1
+        if self.quantity != size:
+            raise ValueError(
+                f"quantity must equal serial_last - serial_first + 1 ({size}), "
+                f"found {self.quantity}"
+            )
+        return self
+
+    @property
+    def reference(self) -> str:
+        """The batch reference, ``REGISTRY:ISSUANCE_ID``."""
+        return f"{self.registry}:{self.issuance_id}"
+
+
+class LeafIssuance(Issuance):
+    """A jurisdictional REDD+ issuance (ART registry, TREES standard)."""
+
+    source: Literal["LEAF"]
+    program: Annotated[str, Field(pattern=r"^[A-Z]{2,8}[0-9]{1,6}$", examples=["ART102"])]
+    jurisdiction: Jurisdiction
+    standard_version: Text
+    buffer_quantity: Count
+
+
+class Facility(Model):
+    id: Text
+    name: Text
+    operator: Text
+    country: CountryCode
+    region: Text
+
+
+class Storage(Model):
+    method: Literal["geological", "mineralisation", "saline_aquifer", "enhanced_oil_recovery"]
+    site: Text
+    durability_years: Annotated[int, Field(strict=True, ge=100)]
+
+
+class Removal(Model):
+    gross_tonnes: Positive
+    net_tonnes: Positive
+
+    @model_validator(mode="after")
+    def _net_within_gross(self) -> Removal:
+        if self.net_tonnes > self.gross_tonnes:
+            raise ValueError(
+                f"net_tonnes must be <= gross_tonnes ({self.gross_tonnes}), "
+                f"found {self.net_tonnes}"
+            )
+        return self
+
+
+class DacIssuance(Issuance):
+    """A direct air capture removal batch."""
+
+    source: Literal["DAC"]
+    facility: Facility
+    storage: Storage
+    removal: Removal
+
+    @model_validator(mode="after")
+    def _net_removal_covers_quantity(self) -> DacIssuance:
+        if self.removal.net_tonnes < self.quantity:
+            raise ValueError(
+                f"removal.net_tonnes must be >= quantity ({self.quantity}), "
+                f"found {self.removal.net_tonnes}"
+            )
+        return self
+
+
+IssuanceDocument = Annotated[LeafIssuance | DacIssuance, Field(discriminator="source")]
+_issuance_adapter: TypeAdapter[LeafIssuance | DacIssuance] = TypeAdapter(IssuanceDocument)
+
+
+def issuance_schema() -> dict[str, Any]:
+    schema = _issuance_adapter.json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Issuance document"
+    return schema
+
+
+def parse_issuance(raw: bytes | str, where: str = "document") -> LeafIssuance | DacIssuance:
+    """Validate an issuance document, or raise :class:`InvalidDocument` naming the field."""
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise InvalidDocument(
+            f"{where}: expected an issuance document of at most {MAX_DOCUMENT_BYTES} bytes, "
+            f"found {len(raw)} bytes"
+        )
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as e:
+        raise InvalidDocument(f"{where}: expected JSON, found malformed input ({e})") from None
+    return validate_issuance(data, where)
+
+
+def validate_issuance(data: Any, where: str = "document") -> LeafIssuance | DacIssuance:
+    """Validate an already-decoded issuance document (a dict from JSON)."""
+    if not isinstance(data, dict):
+        raise InvalidDocument(f"{where}: expected a JSON object, found {type(data).__name__}")
+    try:
+        return _issuance_adapter.validate_json(json.dumps(data))
+    except ValidationError as e:
+        raise InvalidDocument(f"{where}: {describe(e)}") from None
+
+
+def describe(error: ValidationError) -> str:
+    """One line: the first failing field, what was expected, and what was found."""
+    first = error.errors(include_url=False)[0]
+    loc = ".".join(str(p) for p in first["loc"] if not _is_union_tag(p))
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        found_tag = json.dumps(first.get("ctx", {}).get("tag"))
+        return f"field `source`: expected \"LEAF\" or \"DAC\", found {found_tag}"
+    if not loc:
+        return message
+    if first["type"] == "extra_forbidden":
+        return f"field `{loc}`: unknown field (expected one of the documented fields)"
+    if first["type"] == "missing":
+        return f"field `{loc}`: required field is missing"
+    found = first.get("input")
+    shown = json.dumps(found)[:80] if not isinstance(found, dict) else "an object"
+    return f"field `{loc}`: {message} (found {shown})"
+
+
+def _is_union_tag(part: object) -> bool:
+    return part in ("LEAF", "DAC")

@@ -1,0 +1,36 @@
+"""Business keys become stable ids: creation is idempotent and the CLI takes handles."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid5
+
+# A fixed namespace for this ledger's uuid5 ids; changing it would orphan every stored id.
+NAMESPACE = UUID("6f1c3a52-5e8d-4f0b-9a57-2c1d8e4b7a10")
+
+
+def account_id(handle: str) -> UUID:
+    return uuid5(NAMESPACE, f"account:{handle}")
+
+
+def batch_id(reference: str) -> UUID:
+    return uuid5(NAMESPACE, f"batch:{reference}")
+
+
+def scope_id(scope: str) -> UUID:
+    return uuid5(NAMESPACE, f"serial-scope:{scope}")
+
+
+def reservation_id(idempotency_key: str) -> UUID:
+    return uuid5(NAMESPACE, f"reservation:{idempotency_key}")
+
+
+def retirement_id(idempotency_key: str) -> UUID:
+    return uuid5(NAMESPACE, f"retirement:{idempotency_key}")
+
+
+def transfer_id(idempotency_key: str) -> UUID:
+    return uuid5(NAMESPACE, f"transfer:{idempotency_key}")
+
+
+OPERATOR_ID = uuid5(NAMESPACE, "operator")
+CATALOGUE_ID = uuid5(NAMESPACE, "catalogue")

@@ -1,0 +1,240 @@
+"""Operator keys: Ed25519 key files, the trust list, and the keyring the store signs with.
+
+A key directory holds ``operator.key`` (the current private key, PEM, mode 0600) and
+``trust.json`` (every public key the operator has used, with its validity window). Private keys
+are never printed or logged; a private key file readable by group or others is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from ledger.errors import (
+    InvalidDocument,
+    KeyExists,
+    KeyFileInsecure,
+    KeyNotFound,
+    UnknownKey,
+)
+from ledger.transparency.note import key_id, parse_verifier_key, verifier_key
+
+PRIVATE_KEY_FILE = "operator.key"
+TRUST_FILE = "trust.json"
+DEFAULT_KEY_NAME = "carbon-ledger"
+
+
+def raw_public(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """A public key the verifier accepts for events made after ``valid_from`` (the rotation
+    that introduced it) up to and including ``valid_until`` (the rotation that retired it)."""
+
+    name: str
+    public_key: Ed25519PublicKey
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+    @property
+    def key_id(self) -> str:
+        return key_id(self.name, raw_public(self.public_key)).hex()
+
+    @property
+    def verifier_key(self) -> str:
+        return verifier_key(self.name, raw_public(self.public_key))
+
+    def verify(self, signature: bytes, message: bytes) -> bool:
+        try:
+            self.public_key.verify(signature, message)
+        except InvalidSignature:
+            return False
+        return True
+
+    def valid_at(self, moment: datetime) -> bool:
+        if self.valid_from is not None and moment <= self.valid_from:
+            return False
+        return self.valid_until is None or moment <= self.valid_until
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key_id": self.key_id,
+            "name": self.name,
+            "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "verifier_key": self.verifier_key,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrustedKey:
+        verifier = parse_verifier_key(str(data["verifier_key"]))
+        return cls(
+            name=verifier.name,
+            public_key=Ed25519PublicKey.from_public_bytes(verifier.public_key),
+            valid_from=_parse_time(data.get("valid_from")),
+            valid_until=_parse_time(data.get("valid_until")),
+        )
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The operator's current private key. Its repr never shows the key."""
+
+    name: str
+    private_key: Ed25519PrivateKey = field(repr=False)
+
+    @property
+    def public(self) -> TrustedKey:
+        return TrustedKey(self.name, self.private_key.public_key())
+
+    @property
+    def key_id(self) -> str:
+        return self.public.key_id
+
+    def sign(self, message: bytes) -> bytes:
+        return self.private_key.sign(message)
+
+
+@dataclass
+class Keyring:
+    """What the store signs with (optional: read-only verifiers have none) and trusts."""
+
+    signer: Signer | None
+    trusted: dict[str, TrustedKey]
+
+    def key(self, key_id_hex: str) -> TrustedKey:
+        try:
+            return self.trusted[key_id_hex]
+        except KeyError:
+            raise UnknownKey(f"expected a trusted key id, found unknown key {key_id_hex}") from None
+
+    def require_signer(self) -> Signer:
+        if self.signer is None:
+            raise KeyNotFound("expected the operator's private key to sign with, found none")
+        return self.signer
+
+
+def _parse_time(value: object) -> datetime | None:
+    return datetime.fromisoformat(str(value)) if value else None
+
+
+def check_private_key_file(path: Path) -> None:
+    """Refuse a private key file that group or others can read or write (as ssh does)."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise KeyFileInsecure(
+            f"{path}: expected permissions 0600 on a private key file, found {mode:04o}"
+        )
+
+
+def write_private_key(path: Path, private_key: Ed25519PrivateKey) -> None:
+    pem = private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    os.replace(tmp, path)
+
+
+def read_private_key(path: Path) -> Ed25519PrivateKey:
+    check_private_key_file(path)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise InvalidDocument(f"{path}: expected an Ed25519 private key, found another kind")
+    return key
+
+
+def write_trust(path: Path, current: str | None, keys: list[TrustedKey]) -> None:
+    body = {"current": current, "keys": [k.to_dict() for k in keys]}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(body, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+def read_trust(path: Path) -> tuple[str | None, list[TrustedKey]]:
+    """Read a trust list (``trust.json`` or a file from ``ledger keys trust --export``)."""
+    try:
+        data = json.loads(path.read_text())
+        keys = [TrustedKey.from_dict(k) for k in data["keys"]]
+    except FileNotFoundError:
+        raise KeyNotFound(f"{path}: expected a trust list, found no file") from None
+    except (ValueError, KeyError, TypeError) as e:
+        raise InvalidDocument(f"{path}: expected a trust list, found malformed input ({e})") from None
+    if not keys:
+        raise InvalidDocument(f"{path}: expected at least one trusted key, found none")
+    return data.get("current"), keys
+
+
+class KeyDirectory:
+    """The operator's key directory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def private_key_path(self) -> Path:
+        return self.path / PRIVATE_KEY_FILE
+
+    @property
+    def trust_path(self) -> Path:
+        return self.path / TRUST_FILE
+
+    def exists(self) -> bool:
+        return self.private_key_path.exists() or self.trust_path.exists()
+
+    def create(self, name: str, now: datetime) -> Signer:
+        if self.exists():
+            raise KeyExists(f"{self.path}: expected no operator key yet, found one")
+        self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        signer = Signer(name, Ed25519PrivateKey.generate())
+        write_private_key(self.private_key_path, signer.private_key)
+        public = TrustedKey(name, signer.private_key.public_key(), valid_from=None)
+        write_trust(self.trust_path, public.key_id, [public])
+        return signer
+
+    def keyring(self, *, with_signer: bool = True) -> Keyring:
+        if not self.trust_path.exists():
+            raise KeyNotFound(
+                f"{self.path}: expected an operator key directory, found none "
+                "(run `ledger init`, or give --key-dir / LEDGER_KEY_DIR)"
+            )
+        current, keys = read_trust(self.trust_path)
+        trusted = {k.key_id: k for k in keys}
+        signer = None
+        if with_signer and self.private_key_path.exists():
+            private = read_private_key(self.private_key_path)
+            signer = Signer(trusted[current].name if current in trusted else DEFAULT_KEY_NAME,
+                            private)
+            if signer.key_id not in trusted:
+                raise UnknownKey(
+                    f"{self.private_key_path}: expected a key listed in {TRUST_FILE}, "
+                    f"found key id {signer.key_id}"
+                )
+        return Keyring(signer=signer, trusted=trusted)
+
+    def install_rotation(self, new: Signer, switch_at: datetime) -> None:
+        """After the rotation event is stored: close the old key's window, switch keys."""
+        _, keys = read_trust(self.trust_path)
+        old_id = self.keyring().require_signer().key_id
+        closed = [
+            TrustedKey(k.name, k.public_key, k.valid_from, switch_at) if k.key_id == old_id else k
+            for k in keys
+        ]
+        closed.append(TrustedKey(new.name, new.private_key.public_key(), valid_from=switch_at))
+        write_private_key(self.private_key_path, new.private_key)
+        write_trust(self.trust_path, new.key_id, closed)

@@ -1,0 +1,40 @@
+"""Builders shared by the tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ledger.app import Ledger
+from ledger.documents import DacIssuance, LeafIssuance, validate_issuance
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def example_data(source: str = "LEAF") -> dict[str, Any]:
+    name = "leaf-issuance.json" if source == "LEAF" else "dac-issuance.json"
+    data: dict[str, Any] = json.loads((EXAMPLES / name).read_text())
+    return data
+
+
+def issuance(
+    source: str = "LEAF", issuance_id: str | None = None, first: int = 1, last: int = 1000,
+    **changes: Any,
+) -> LeafIssuance | DacIssuance:
+    data = example_data(source)
+    data["issuance_id"] = issuance_id or ("ART102-2021-11" if source == "LEAF" else "DAC-7")
+    data["serial_first"], data["serial_last"], data["quantity"] = first, last, last - first + 1
+    prefix = "ART-CR-102-2021-11" if source == "LEAF" else "ISO-1-DAC-USA-0007-2026"
+    data["serial_native"] = (
+        f"{prefix}-{first} to {last}" if source == "LEAF" else f"{prefix}-{first}-{last}"
+    )
+    if source == "DAC":
+        data["removal"] = {"gross_tonnes": last - first + 100, "net_tonnes": last - first + 1}
+    data.update(changes)
+    return validate_issuance(data)
+
+
+def open_buyers(ledger: Ledger, *handles: str) -> None:
+    for handle in handles:
+        ledger.open_account(handle, handle.title(), "buyer", True, [])
