@@ -1,0 +1,170 @@
+"""Model-based random testing: random histories against a simple model of every serial.
+
+After every step: minted = available + reserved + held + retired per batch, no serial is in two
+places, the ledger's blocks are exactly the model's serials, and retired credits never move.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    initialize,
+    invariant,
+    rule,
+)
+
+from ledger.app import Ledger
+from ledger.context import Settings, initialise
+from ledger.errors import InsufficientCredits, ReservationEnded, ReservationExpired
+from tests.conftest import Clock
+from tests.support import issuance
+
+BUYERS = ("acme", "globex", "initech")
+AVAILABLE = "available"
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    reservations = Bundle("reservations")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tmp = Path(tempfile.mkdtemp(prefix="ledger-model-"))
+        settings_ = Settings(db=str(self.tmp / "l.db"), key_dir=str(self.tmp / "keys"))
+        first, _ = initialise(settings_)
+        first.close()
+        self.clock = Clock()
+        self.ledger = Ledger(settings_.store.env(), settings_.keys.keyring(), clock=self.clock)
+        # batch -> serial -> place ("available", "reserved:<id>", "held:<h>", "retired")
+        self.places: dict[str, dict[int, str]] = {}
+        self.retired: dict[str, set[int]] = defaultdict(set)
+        self.open: dict[str, tuple[str, int]] = {}
+        self.next_serial = 1
+
+    def teardown(self) -> None:
+        self.ledger.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    @initialize()
+    def open_buyers(self) -> None:
+        for handle in BUYERS:
+            self.ledger.open_account(handle, handle, "buyer", True, [])
+
+    def serials_in(self, batch: str, place: str) -> list[int]:
+        return sorted(s for s, p in self.places[batch].items() if p == place)
+
+    def move(self, batch: str, serials: list[int], place: str) -> None:
+        for s in serials:
+            self.places[batch][s] = place
+
+    @rule(size=st.integers(1, 40), source=st.sampled_from(["LEAF", "DAC"]))
+    def mint(self, size: int, source: str) -> None:
+        first = self.next_serial
+        ref_id = f"B-{first}"
+        view = self.ledger.mint(issuance(source, ref_id, first=first, last=first + size - 1))
+        self.places[view.batch] = dict.fromkeys(range(first, first + size), AVAILABLE)
+        self.next_serial += size
+
+    @rule(target=reservations, buyer=st.sampled_from(BUYERS), quantity=st.integers(1, 30),
+          pick=st.integers(0, 10))
+    def reserve(self, buyer: str, quantity: int, pick: int) -> str:
+        if not self.places:
+            return ""
+        batch = sorted(self.places)[pick % len(self.places)]
+        free = self.serials_in(batch, AVAILABLE)
+        if quantity > len(free):
+            with pytest.raises(InsufficientCredits):
+                self.ledger.reserve(buyer, quantity, batch=batch)
+            return ""
+        view = self.ledger.reserve(buyer, quantity, batch=batch,
+                                   expires_in=timedelta(hours=1))
+        assert [s for b in view.blocks for s in range(b.first, b.last + 1)] == free[:quantity]
+        self.move(batch, free[:quantity], f"reserved:{view.reservation}")
+        self.open[view.reservation] = (batch, quantity)
+        return view.reservation
+
+    @rule(reservation=consumes(reservations), how=st.sampled_from(["settle", "release"]))
+    def end(self, reservation: str, how: str) -> None:
+        if reservation not in self.open:
+            return
+        batch, _ = self.open.pop(reservation)
+        reserved = self.serials_in(batch, f"reserved:{reservation}")
+        buyer = self.ledger.show_reservation(reservation).buyer
+        getattr(self.ledger, how)(reservation)
+        self.move(batch, reserved, f"held:{buyer}" if how == "settle" else AVAILABLE)
+        with pytest.raises(ReservationEnded):
+            self.ledger.settle(reservation)
+
+    @rule()
+    def expire_all(self) -> None:
+        self.clock.advance(timedelta(hours=2))
+        expired = {v.reservation for v in self.ledger.expire_due()}
+        assert expired == set(self.open)
+        for reservation, (batch, _) in self.open.items():
+            self.move(batch, self.serials_in(batch, f"reserved:{reservation}"), AVAILABLE)
+            with pytest.raises((ReservationEnded, ReservationExpired)):
+                self.ledger.settle(reservation)
+        self.open.clear()
+
+    @rule(sender=st.sampled_from(BUYERS), recipient=st.sampled_from(BUYERS),
+          quantity=st.integers(1, 20), pick=st.integers(0, 10))
+    def transfer(self, sender: str, recipient: str, quantity: int, pick: int) -> None:
+        if not self.places or sender == recipient:
+            return
+        batch = sorted(self.places)[pick % len(self.places)]
+        held = self.serials_in(batch, f"held:{sender}")
+        if quantity > len(held):
+            with pytest.raises(InsufficientCredits):
+                self.ledger.transfer_credits(sender, recipient, batch, quantity)
+            return
+        self.ledger.transfer_credits(sender, recipient, batch, quantity)
+        self.move(batch, held[:quantity], f"held:{recipient}")
+
+    @rule(holder=st.sampled_from(BUYERS), quantity=st.integers(1, 20), pick=st.integers(0, 10))
+    def retire(self, holder: str, quantity: int, pick: int) -> None:
+        if not self.places:
+            return
+        batch = sorted(self.places)[pick % len(self.places)]
+        held = self.serials_in(batch, f"held:{holder}")
+        if quantity > len(held):
+            with pytest.raises(InsufficientCredits):
+                self.ledger.retire(holder, batch, quantity, holder, "claim", "2025")
+            return
+        view = self.ledger.retire(holder, batch, quantity, holder, "claim", "2025")
+        assert [s for b in view.blocks for s in range(b.first, b.last + 1)] == held[:quantity]
+        self.move(batch, held[:quantity], "retired")
+        self.retired[batch].update(held[:quantity])
+
+    @invariant()
+    def every_serial_is_exactly_where_the_model_says(self) -> None:
+        for ref, places in self.places.items():
+            batch = self.ledger.batch(ref)
+            seen: dict[int, str] = {}
+            for pool, blocks in batch.pools.items():
+                for block in blocks:
+                    for serial in range(block.first, block.last + 1):
+                        assert serial not in seen, f"serial {serial} in {seen[serial]} and {pool}"
+                        seen[serial] = pool
+            expected = {s: ("reserved" if p.startswith("reserved:") else p)
+                        for s, p in places.items()}
+            assert seen == expected
+            t = batch.totals()
+            assert t["minted"] == t["available"] + t["reserved"] + t["held"] + t["retired"]
+            assert self.retired[ref] == {s for s, p in places.items() if p == "retired"}
+
+
+LedgerMachine.TestCase.settings = settings(
+    max_examples=25, stateful_step_count=25, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+test_random_histories_keep_every_serial_accounted_for = LedgerMachine.TestCase

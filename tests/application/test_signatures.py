@@ -1,0 +1,167 @@
+"""Every event is signed and hash-linked; any change to a stored byte is caught on read."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ledger import ids
+from ledger.app import Ledger
+from ledger.context import Settings
+from ledger.errors import ChainBroken, SignatureInvalid, UnknownKey, VerificationFailed
+from ledger.signing.envelope import open_envelope
+from ledger.signing.keys import KeyDirectory, Signer
+from tests import tamper
+from tests.conftest import Clock
+from tests.support import issuance, open_buyers
+
+LEAF = "ART:ART102-2021-11"
+BATCH = ids.batch_id(LEAF)
+
+
+@pytest.fixture
+def history(ledger: Ledger) -> Ledger:
+    """A batch with five events: minted, reserved, settled, reserved, released."""
+    ledger.mint(issuance(first=1, last=100))
+    open_buyers(ledger, "acme")
+    ledger.settle(ledger.reserve("acme", 10, batch=LEAF).reservation)
+    ledger.release(ledger.reserve("acme", 10, batch=LEAF).reservation)
+    return ledger
+
+
+def fresh(settings: Settings, clock: Clock) -> Ledger:
+    """A new application: nothing cached, every event read back from the store."""
+    return Ledger(settings.store.env(), settings.keys.keyring(), clock=clock)
+
+
+def load_fails(settings: Settings, clock: Clock) -> VerificationFailed:
+    app = fresh(settings, clock)
+    try:
+        with pytest.raises(VerificationFailed) as raised:
+            app.show_batch(LEAF)
+    finally:
+        app.close()
+    return raised.value
+
+
+def test_every_stored_event_carries_a_signed_payload_linked_to_its_predecessor(
+    history: Ledger, settings: Settings
+) -> None:
+    first = open_envelope(tamper.read_state(settings, BATCH, 1))
+    second = open_envelope(tamper.read_state(settings, BATCH, 2))
+    assert first.prev == "0" * 64
+    assert second.prev == first.digest
+    assert first.key_id == history.keyring.require_signer().key_id
+
+
+def test_an_untouched_store_reads_back_clean(
+    history: Ledger, settings: Settings, clock: Clock
+) -> None:
+    app = fresh(settings, clock)
+    assert app.show_batch(LEAF).held == 10
+    app.close()
+
+
+@pytest.mark.parametrize("offset", [2, 40, -70, -3])
+def test_one_changed_byte_in_a_stored_event_raises_signature_invalid(
+    history: Ledger, settings: Settings, clock: Clock, offset: int
+) -> None:
+    state = tamper.read_state(settings, BATCH, 3)
+    tamper.flip_byte(settings, BATCH, 3, offset % len(state))
+    error = load_fails(settings, clock)
+    assert isinstance(error, SignatureInvalid)
+    assert f"aggregate {BATCH} version 3" in error.message
+
+
+def test_a_changed_topic_raises_signature_invalid(
+    history: Ledger, settings: Settings, clock: Clock
+) -> None:
+    tamper.set_column(
+        settings, BATCH, 4, "topic", "ledger.aggregates.batch:CreditBatch.Released"
+    )
+    error = load_fails(settings, clock)
+    assert isinstance(error, SignatureInvalid)
+    assert "version 4" in error.message and "topic" in error.message
+
+
+def test_a_changed_version_raises_signature_invalid(
+    history: Ledger, settings: Settings, clock: Clock
+) -> None:
+    tamper.set_column(settings, BATCH, 5, "originator_version", 6)
+    error = load_fails(settings, clock)
+    assert isinstance(error, SignatureInvalid)
+    assert "version 6" in error.message
+
+
+def test_two_swapped_events_raise_signature_invalid(
+    history: Ledger, settings: Settings, clock: Clock
+) -> None:
+    second = tamper.read_state(settings, BATCH, 2)
+    third = tamper.read_state(settings, BATCH, 3)
+    tamper.set_column(settings, BATCH, 2, "state", third)
+    tamper.set_column(settings, BATCH, 3, "state", second)
+    error = load_fails(settings, clock)
+    assert isinstance(error, SignatureInvalid)
+    assert "version 2" in error.message
+
+
+def test_an_event_deleted_from_the_middle_raises_chain_broken(
+    history: Ledger, settings: Settings, clock: Clock
+) -> None:
+    tamper.delete(settings, BATCH, 3)
+    error = load_fails(settings, clock)
+    assert isinstance(error, ChainBroken)
+    assert str(BATCH) in error.message
+
+
+def test_an_event_deleted_and_its_successor_renumbered_raises_an_error(
+    history: Ledger, settings: Settings, clock: Clock
+) -> None:
+    tamper.delete(settings, BATCH, 3)
+    tamper.set_column(settings, BATCH, 4, "originator_version", 3)
+    error = load_fails(settings, clock)
+    assert isinstance(error, SignatureInvalid)
+
+
+def test_an_event_signed_by_an_untrusted_key_raises_unknown_key(
+    history: Ledger, settings: Settings, clock: Clock, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    stranger = KeyDirectory(tmp_path_factory.mktemp("stranger"))
+    stranger.create("mallory", clock())
+    forger = Ledger(settings.store.env(), stranger.keyring(), clock=clock)
+    forger.keyring.trusted.update(history.keyring.trusted)
+    forger.release(forger.reserve("acme", 5, batch=LEAF).reservation)
+    forger.close()
+    error = load_fails(settings, clock)
+    assert isinstance(error, UnknownKey)
+
+
+class TestRotation:
+    def rotate(self, settings: Settings, ledger: Ledger) -> None:
+        new = Signer("carbon-ledger", Ed25519PrivateKey.generate())
+        settings.keys.install_rotation(new, ledger.rotate_key(new))
+
+    def test_events_before_and_after_a_rotation_verify(
+        self, history: Ledger, settings: Settings, clock: Clock
+    ) -> None:
+        old_id = history.keyring.require_signer().key_id
+        self.rotate(settings, history)
+        history.transfer_credits("acme", "operator", LEAF, 1)
+        app = fresh(settings, clock)
+        assert app.show_batch(LEAF).held == 9
+        assert len(app.keyring.trusted) == 2
+        assert app.keyring.require_signer().key_id != old_id
+        app.close()
+
+    def test_an_event_forged_with_the_retired_key_after_the_switch_is_refused(
+        self, history: Ledger, settings: Settings, clock: Clock
+    ) -> None:
+        old_signer = history.keyring.require_signer()
+        self.rotate(settings, history)
+        forger = fresh(settings, clock)
+        forger.keyring.signer = old_signer
+        forger.transfer_credits("acme", "operator", LEAF, 1)
+        forger.close()
+        error = load_fails(settings, clock)
+        assert isinstance(error, SignatureInvalid)
+        assert "outside its validity window" in error.message
