@@ -94,7 +94,9 @@ class Ledger(LedgerStore):
         def decide() -> tuple[list[Aggregate], datetime]:
             operator = self.operator()
             old = self.keyring.require_signer()
-            switch_at = max(self.clock(), operator.modified_on + timedelta(microseconds=1))
+            # Event timestamps come from the library's clock, so the switch must too: every
+            # event the old key signed so far is at or before it. Stop writers while rotating.
+            switch_at = Operator.KeyRotated.create_timestamp()
             operator.rotate_key(old.key_id, new.public.verifier_key, switch_at)
             return [operator], switch_at
 
@@ -404,8 +406,13 @@ class Ledger(LedgerStore):
         return BatchView(
             b.reference, b.source, b.registry, b.issuance_id, b.scope, b.vintage,
             b.serial_first, b.serial_last, t["minted"], t["available"], t["reserved"],
-            t["held"], t["retired"], b.holders(), b.document,
+            t["held"], t["retired"], b.holders(), self.minted_document(b.id),
         )
+
+    def minted_document(self, batch_id: UUID) -> dict[str, Any]:
+        minted = next(iter(self.events.get(batch_id, lte=1)))
+        document: dict[str, Any] = minted.document  # type: ignore[attr-defined]
+        return document
 
     def show_account(self, handle: str) -> AccountView:
         return account_view(self.account(handle))

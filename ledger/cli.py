@@ -58,7 +58,9 @@ def uses_ledger(command: Callable[..., Any]) -> Callable[..., Any]:
 def parse_duration(text: str) -> timedelta:
     match = DURATION.fullmatch(text.strip())
     if not match:
-        raise InvalidArgument(f"--expires-in: expected a duration like 30m, 12h or 7d, found {text!r}")
+        raise InvalidArgument(
+            f"--expires-in: expected a duration like 30m, 12h or 7d, found {text!r}"
+        )
     return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
 
 
@@ -68,7 +70,9 @@ def parse_scopes(text: str | None) -> list[int]:
     try:
         return [int(s) for s in text.split(",") if s.strip()]
     except ValueError:
-        raise InvalidArgument(f"--scope-targets: expected a list like 1,2,3, found {text!r}") from None
+        raise InvalidArgument(
+            f"--scope-targets: expected a list like 1,2,3, found {text!r}"
+        ) from None
 
 
 def read_file(path: str) -> bytes:

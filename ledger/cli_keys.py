@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.eventstore import utcnow
 from ledger.cli import common
 from ledger.context import Settings, open_ledger
 from ledger.errors import KeyExists
+from ledger.eventstore import utcnow
 from ledger.render import reporter
 from ledger.signing.keys import DEFAULT_KEY_NAME, Signer
 from ledger.transparency.note import is_valid_name

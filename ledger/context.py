@@ -11,8 +11,8 @@ from pathlib import Path
 from eventsourcing.persistence import PersistenceError
 
 from ledger.app import Ledger
-from ledger.eventstore import utcnow
 from ledger.errors import NotFound, StoreUnavailable
+from ledger.eventstore import utcnow
 from ledger.signing.keys import DEFAULT_KEY_NAME, KeyDirectory
 from ledger.store import DEFAULT_DB, Store
 

@@ -54,7 +54,8 @@ def story(ledger: Ledger, where: Path) -> None:
     print(text_of(leaf))
     print(text_of(dac))
 
-    step("2. Open buyer accounts; the policy admits Climate Pledge signatories or Scope 1-3 targets")
+    step("2. Open buyer accounts: the policy admits Climate Pledge signatories "
+         "or buyers with Scope 1, 2 and 3 targets")
     for handle, name, pledge, scopes in [
         ("northwind", "Northwind Logistics Inc.", True, []),
         ("contoso", "Contoso Foods plc", False, [1, 2, 3]),

@@ -172,3 +172,19 @@ class CheckpointInvalid(VerificationFailed):
 
 class ConsistencyFailed(VerificationFailed):
     code = "consistency_failed"
+
+
+class ConservationViolated(VerificationFailed):
+    code = "conservation_violated"
+
+
+class ProofMalformed(VerificationFailed):
+    code = "proof_malformed"
+
+
+class NotARetirement(VerificationFailed):
+    code = "not_a_retirement"
+
+
+class SummaryMismatch(VerificationFailed):
+    code = "summary_mismatch"

@@ -11,10 +11,10 @@ import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, OriginatorVersionError
 from eventsourcing.persistence import Mapper, RecordConflictError
 
@@ -25,6 +25,8 @@ from ledger.aggregates.catalogue import Catalogue
 from ledger.aggregates.operator import Operator
 from ledger.aggregates.reservation import Reservation
 from ledger.aggregates.retirement import Retirement
+from ledger.aggregates.serial_scope import SerialScope
+from ledger.aggregates.snapshot import LedgerSnapshot
 from ledger.aggregates.transfer import Transfer
 from ledger.errors import (
     AccountNotFound,
@@ -54,6 +56,14 @@ class LedgerStore(Application[UUID]):
     """The event store with signing, verification, typed loads and retried atomic saves."""
 
     name = "Ledger"
+    # Aggregates that grow with every operation are snapshotted, so a cold load verifies a
+    # snapshot and at most this many events; a warm process fast-forwards its cache.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        CreditBatch: 50,
+        SerialScope: 50,
+        Catalogue: 50,
+    }
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "1000"}
 
     def __init__(
         self, env: dict[str, str], keyring: Keyring, clock: Clock = utcnow
@@ -61,20 +71,16 @@ class LedgerStore(Application[UUID]):
         self.keyring = keyring
         self.clock = clock
         super().__init__(env)
-        self.signing_mapper.recorder = self.recorder
+        if isinstance(self.mapper, SigningMapper):
+            self.mapper.recorder = self.recorder
 
     def construct_mapper(self) -> Mapper[UUID]:
         return SigningMapper(transcoder=self.factory.transcoder(), keyring=self.keyring)
 
-    @property
-    def signing_mapper(self) -> SigningMapper:
-        assert isinstance(self.mapper, SigningMapper)
-        return self.mapper
-
     def load(self, kind: type[A], aggregate_id: UUID, missing: LedgerError) -> A:
         """Load and verify an aggregate, or raise ``missing`` (a NotFound)."""
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise missing from None
         except OriginatorVersionError as e:
@@ -98,8 +104,10 @@ class LedgerStore(Application[UUID]):
             changed, result = decide()
             try:
                 self.save(*changed)
+                self._cache(changed)
             except RecordConflictError:
-                self.signing_mapper.forget(a.id for a in changed)
+                if isinstance(self.mapper, SigningMapper):
+                    self.mapper.forget(a.id for a in changed)
                 time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))
                 continue
             return result
@@ -107,6 +115,24 @@ class LedgerStore(Application[UUID]):
             f"expected to save within {MAX_ATTEMPTS} attempts, found other writers "
             "changing the same aggregates every time; try again"
         )
+
+    def _cache(self, saved: list[Aggregate]) -> None:
+        """What we just saved is the recorded state: the next load need not re-verify it."""
+        if self.repository.cache is not None:
+            for aggregate in saved:
+                self.repository.cache.put(aggregate.id, aggregate)
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshot the aggregate just saved, instead of re-reading it from the store."""
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if not interval or event.originator_version % interval or self.snapshots is None:
+                continue
+            if aggregate is not None and aggregate.version == event.originator_version:
+                self.snapshots.put([LedgerSnapshot.take(aggregate)])
+            else:
+                self.take_snapshot(event.originator_id, version=event.originator_version)
 
     # --- typed loads ------------------------------------------------------------------------
 

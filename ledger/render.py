@@ -34,13 +34,16 @@ def blocks_text(blocks: Sequence[Block]) -> str:
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     cells = [[str(h) for h in headers], *[[str(c) for c in r] for r in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.rjust(w) if c.isdigit() else c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-             for row in cells]
+    lines = [
+        "  ".join(c.rjust(w) if c.isdigit() else c.ljust(w)
+                  for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
-def text_of(result: Any) -> str:  # noqa: PLR0911 - one branch per kind of result
+def text_of(result: Any) -> str:
     if isinstance(result, MintView):
         return (f"minted {result.batch} ({result.source}): {result.quantity} credits, "
                 f"serials {result.serial_first}..{result.serial_last} in scope {result.scope}")
@@ -55,7 +58,8 @@ def text_of(result: Any) -> str:  # noqa: PLR0911 - one branch per kind of resul
                 f"  blocks: {blocks_text(result.blocks)}")
     if isinstance(result, TransferView):
         return (f"transfer {result.transfer}: {result.quantity} credits of {result.batch} "
-                f"from {result.sender} to {result.recipient}\n  blocks: {blocks_text(result.blocks)}")
+                f"from {result.sender} to {result.recipient}\n"
+                f"  blocks: {blocks_text(result.blocks)}")
     if isinstance(result, RetirementView):
         return (f"retirement {result.retirement}: {result.quantity} credits of {result.batch} "
                 f"retired by {result.holder} for {result.buyer}, beneficiary "

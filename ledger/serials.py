@@ -86,6 +86,12 @@ class BlockSet:
     def __repr__(self) -> str:
         return f"BlockSet({', '.join(str(r) for r in self)})"
 
+    def __deepcopy__(self, memo: dict[int, object]) -> BlockSet:
+        copied = BlockSet()
+        copied._firsts, copied._lasts = list(self._firsts), list(self._lasts)
+        copied._count = self._count
+        return copied
+
     def contains(self, r: SerialRange) -> bool:
         """True when every serial of ``r`` is in the set."""
         i = bisect_right(self._firsts, r.first) - 1

@@ -13,9 +13,18 @@ from ledger.signing.envelope import to_plain
 class View:
     def to_dict(self) -> dict[str, Any]:
         return {
-            f.name: to_plain(getattr(self, f.name))
+            f.name: plain(getattr(self, f.name))
             for f in dataclasses.fields(self)  # type: ignore[arg-type]
         }
+
+
+def plain(value: Any) -> Any:
+    """JSON values for a view's fields, nested views included."""
+    if isinstance(value, View):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return to_plain(value)
 
 
 @dataclass(frozen=True)
@@ -61,11 +70,6 @@ class ReservationView(View):
     expires_at: datetime
     status: str
 
-    def to_dict(self) -> dict[str, Any]:
-        data = super().to_dict()
-        data["blocks"] = [b.to_dict() for b in self.blocks]
-        return data
-
 
 @dataclass(frozen=True)
 class TransferView(View):
@@ -75,11 +79,6 @@ class TransferView(View):
     recipient: str
     quantity: int
     blocks: list[Block]
-
-    def to_dict(self) -> dict[str, Any]:
-        data = super().to_dict()
-        data["blocks"] = [b.to_dict() for b in self.blocks]
-        return data
 
 
 @dataclass(frozen=True)
@@ -96,11 +95,6 @@ class RetirementView(View):
     quantity: int
     blocks: list[Block]
     retired_at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        data = super().to_dict()
-        data["blocks"] = [b.to_dict() for b in self.blocks]
-        return data
 
 
 @dataclass(frozen=True)
@@ -134,6 +128,3 @@ class BalanceLine(View):
 class BalanceView(View):
     holder: str
     batches: list[BalanceLine]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"holder": self.holder, "batches": [b.to_dict() for b in self.batches]}

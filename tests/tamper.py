@@ -15,18 +15,18 @@ from ledger.store import Store
 
 
 @contextmanager
-def connect(settings: Settings) -> Iterator[tuple[Any, str, str]]:
-    """A connection, the events table and the parameter placeholder for this store."""
+def connect(settings: Settings, kind: str = "events") -> Iterator[tuple[Any, str, str]]:
+    """A connection, the events (or snapshots) table and the parameter placeholder."""
     store: Store = settings.store
     if store.is_postgres:
         schema = store.env()["POSTGRES_SCHEMA"]
         base = store.url.split("?")[0]
         with psycopg.connect(base, autocommit=True) as conn:
-            yield conn, f'"{schema}".ledger_events', "%s"
+            yield conn, f'"{schema}".ledger_{kind}', "%s"
     else:
         conn = sqlite3.connect(store.sqlite_path)
         try:
-            yield conn, "stored_events", "?"
+            yield conn, f"stored_{kind}", "?"
             conn.commit()
         finally:
             conn.close()
@@ -61,6 +61,20 @@ def flip_byte(settings: Settings, originator_id: UUID, version: int, offset: int
     state = bytearray(read_state(settings, originator_id, version))
     state[offset] ^= 0x01
     set_column(settings, originator_id, version, "state", bytes(state))
+
+
+def replace_in_snapshots(settings: Settings, old: bytes, new: bytes) -> int:
+    """Edit every stored snapshot's bytes; return how many rows there were."""
+    with connect(settings, "snapshots") as (conn, table, p):
+        rows = conn.execute(f"SELECT originator_id, originator_version, state FROM {table}")
+        rows = rows.fetchall()
+        for originator_id, version, state in rows:
+            conn.execute(
+                f"UPDATE {table} SET state = {p} "
+                f"WHERE originator_id = {p} AND originator_version = {p}",
+                (bytes(state).replace(old, new), originator_id, version),
+            )
+        return len(rows)
 
 
 def delete(settings: Settings, originator_id: UUID, version: int) -> None:

@@ -33,7 +33,7 @@ class Account(Aggregate):
     def is_eligible_buyer(self) -> bool:
         """Default policy: a Climate Pledge signatory, or targets covering Scopes 1, 2 and 3."""
         return self.role == "buyer" and (
-            self.climate_pledge or ALL_SCOPES <= set(self.scope_targets)
+            self.climate_pledge or set(self.scope_targets) >= ALL_SCOPES
         )
 
     @property
@@ -42,7 +42,7 @@ class Account(Aggregate):
             return f"not a buyer (role {self.role})"
         if self.climate_pledge:
             return "eligible: Climate Pledge signatory"
-        if ALL_SCOPES <= set(self.scope_targets):
+        if set(self.scope_targets) >= ALL_SCOPES:
             return "eligible: Scope 1, 2 and 3 targets"
         scopes = ",".join(str(s) for s in self.scope_targets) or "none"
         return f"not eligible: no Climate Pledge, scope targets {scopes} (1,2,3 required)"

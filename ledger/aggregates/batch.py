@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.aggregates.snapshot import LedgerSnapshot
 from ledger.errors import InsufficientCredits
 from ledger.serials import BlockSet, SerialRange, ranges_from_lists, ranges_to_lists
 
@@ -21,6 +22,8 @@ RETIRED = "retired"
 
 
 class CreditBatch(Aggregate):
+    Snapshot = LedgerSnapshot
+
     @event("Minted")
     def __init__(
         self,
@@ -45,13 +48,19 @@ class CreditBatch(Aggregate):
         self.serial_first = serial_first
         self.serial_last = serial_last
         self.operator = operator
-        self.document = document
+        # The issuance document stays in the signed Minted event only: it is large, never
+        # changes, and every load would copy it.
         self.pools: dict[str, BlockSet] = {
             AVAILABLE: BlockSet([SerialRange(serial_first, serial_last)])
         }
         # Per holder, for balances: credits reserved for a buyer, and retired by a holder.
         self.reserved_for: dict[str, int] = {}
         self.retired_by: dict[str, int] = {}
+
+    @staticmethod
+    def restore(state: dict[str, Any]) -> None:
+        """Rebuild block sets after a snapshot was read back from JSON."""
+        state["pools"] = {k: BlockSet.from_lists(v) for k, v in state["pools"].items()}
 
     # --- reads -------------------------------------------------------------------------------
 

@@ -6,8 +6,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.aggregates.snapshot import LedgerSnapshot
+
 
 class Catalogue(Aggregate):
+    Snapshot = LedgerSnapshot
+
     @event("Opened")
     def __init__(self, id: UUID) -> None:
         self.batches: list[str] = []

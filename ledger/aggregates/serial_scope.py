@@ -6,19 +6,29 @@ Optimistic concurrency on this aggregate makes two overlapping mints race safely
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.aggregates.snapshot import LedgerSnapshot
 from ledger.serials import BlockSet, SerialRange
 
 
 class SerialScope(Aggregate):
+    Snapshot = LedgerSnapshot
+
     @event("Opened")
     def __init__(self, id: UUID, scope: str) -> None:
         self.scope = scope
         self.claimed = BlockSet()
         self.owners: dict[int, str] = {}
+
+    @staticmethod
+    def restore(state: dict[str, Any]) -> None:
+        """Rebuild the claimed block set and integer keys after a snapshot was read back."""
+        state["claimed"] = BlockSet.from_lists(state["claimed"])
+        state["owners"] = {int(k): v for k, v in state["owners"].items()}
 
     def overlaps(self, serials: SerialRange) -> list[tuple[str, SerialRange]]:
         """Claimed ranges that share serials with ``serials``, with the batch holding each."""

@@ -11,6 +11,13 @@ RFC 8785 canonical JSON of::
 and ``signature`` is Ed25519 over ``payload``. Canonical JSON escapes every control character,
 so the payload never contains a newline and the split at the last one is unambiguous.
 The payload is kept verbatim: verifiers check the bytes they were given, never a re-encoding.
+
+Canonical form: RFC 8785 (JCS) for the ledger's value domain — strings, integers of at most
+2^53 - 1 in magnitude, booleans, null, lists and objects; never floats. For that domain JCS
+equals compact JSON with keys sorted and UTF-8 left unescaped, as long as no object key holds
+a character at or above U+E000 (where code-point order and JCS's UTF-16 order could differ).
+Our keys are field names and validated handles, so they never do; ``canonical_json`` checks
+the integer range, and a property test checks it against the ``rfc8785`` reference package.
 """
 
 from __future__ import annotations
@@ -24,10 +31,11 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-import rfc8785
+from ledger.serials import BlockSet
 
 FORMAT = "carbon-ledger/event/v1"
 GENESIS = "0" * 64
+MAX_SAFE_INTEGER = 2**53 - 1
 
 
 @dataclass(frozen=True)
@@ -56,23 +64,38 @@ def payload_digest(payload: bytes) -> str:
 
 
 def to_plain(value: Any) -> Any:
-    """Turn event values into JSON values: UUID and dates become strings."""
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
+    """JSON values for the canonical domain: UUIDs and dates become strings, block sets
+    lists; a float, or an integer beyond +/-(2^53 - 1), is refused."""
+    if isinstance(value, str) or value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return value
+        raise ValueError(f"expected an integer within +/-(2^53 - 1), found {value}")
     if isinstance(value, dict):
         return {str(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_plain(v) for v in value]
-    return value
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, BlockSet):
+        return value.to_lists()
+    raise ValueError(f"expected a JSON string, integer, list or object, found {type(value)}")
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 bytes for the ledger's value domain (see the module docstring)."""
+    return json.dumps(to_plain(value), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode()
 
 
 def build_payload(
     *, originator_id: str, version: int, topic: str, event: dict[str, Any], key_id: str, prev: str
 ) -> bytes:
     body = {
-        "event": to_plain(event),
+        "event": event,
         "format": FORMAT,
         "key": key_id,
         "originator_id": originator_id,
@@ -80,7 +103,7 @@ def build_payload(
         "topic": topic,
         "version": version,
     }
-    return bytes(rfc8785.dumps(body))
+    return canonical_json(body)
 
 
 def seal(payload: bytes, signature: bytes) -> bytes:

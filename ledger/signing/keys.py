@@ -12,6 +12,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ class TrustedKey:
     valid_from: datetime | None = None
     valid_until: datetime | None = None
 
-    @property
+    @cached_property
     def key_id(self) -> str:
         return key_id(self.name, raw_public(self.public_key)).hex()
 
@@ -94,11 +95,11 @@ class Signer:
     name: str
     private_key: Ed25519PrivateKey = field(repr=False)
 
-    @property
+    @cached_property
     def public(self) -> TrustedKey:
         return TrustedKey(self.name, self.private_key.public_key())
 
-    @property
+    @cached_property
     def key_id(self) -> str:
         return self.public.key_id
 
@@ -174,7 +175,9 @@ def read_trust(path: Path) -> tuple[str | None, list[TrustedKey]]:
     except FileNotFoundError:
         raise KeyNotFound(f"{path}: expected a trust list, found no file") from None
     except (ValueError, KeyError, TypeError) as e:
-        raise InvalidDocument(f"{path}: expected a trust list, found malformed input ({e})") from None
+        raise InvalidDocument(
+            f"{path}: expected a trust list, found malformed input ({e})"
+        ) from None
     if not keys:
         raise InvalidDocument(f"{path}: expected at least one trusted key, found none")
     return data.get("current"), keys

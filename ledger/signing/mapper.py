@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import DomainEventProtocol, Snapshot
 from eventsourcing.persistence import AggregateRecorder, Mapper, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
@@ -51,15 +51,19 @@ class SigningMapper(Mapper[UUID]):
         originator_id = str(state.pop("originator_id"))
         version = int(state.pop("originator_version"))
         topic = get_topic(type(domain_event))
+        is_snapshot = isinstance(domain_event, Snapshot)
+        # A snapshot links to the event it summarises; an event to the one before it.
+        linked = version + 1 if is_snapshot else version
         payload = build_payload(
             originator_id=originator_id,
             version=version,
             topic=topic,
             event=state,
             key_id=signer.key_id,
-            prev=self._prev_digest(originator_id, version),
+            prev=self._prev_digest(originator_id, linked),
         )
-        self._remember(originator_id, version, payload_digest(payload))
+        if not is_snapshot:
+            self._remember(originator_id, version, payload_digest(payload))
         return StoredEvent(
             originator_id=UUID(originator_id),
             originator_version=version,
@@ -96,6 +100,10 @@ class SigningMapper(Mapper[UUID]):
             )
         originator_id = str(stored_event.originator_id)
         version = stored_event.originator_version
+        if issubclass(resolve_topic(stored_event.topic), Snapshot):
+            # The snapshot vouches for the digest of the event it summarises.
+            self._remember(originator_id, version, envelope.prev)
+            return envelope
         expected = self._known_prev(originator_id, version)
         if expected is not None and envelope.prev != expected:
             raise ChainBroken(

@@ -8,9 +8,12 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
+import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ledger.signing.envelope import GENESIS, build_payload, open_envelope, seal
+from ledger.signing.envelope import GENESIS, build_payload, canonical_json, open_envelope, seal
 from ledger.signing.keys import Signer
 
 # RFC 8785: UTF-8 as is (no \\u escapes for non-ASCII), sorted keys, no whitespace.
@@ -64,7 +67,8 @@ def test_the_golden_signature_and_verifier_key_are_stable() -> None:
     signer = Signer("golden", Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
     signature = signer.sign(golden_payload())
     assert signature.hex() == GOLDEN_SIGNATURE
-    assert signer.public.verifier_key == "golden+f0c68048+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4"
+    verifier = "golden+f0c68048+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4"
+    assert signer.public.verifier_key == verifier
     envelope = open_envelope(seal(golden_payload(), signature))
     assert (envelope.payload, envelope.signature) == (golden_payload(), signature)
     assert signer.public.verify(signature, envelope.payload)
@@ -78,3 +82,26 @@ def test_the_golden_signature_and_verifier_key_are_stable() -> None:
 def test_malformed_envelopes_are_refused(state: bytes) -> None:
     with pytest.raises(ValueError):
         open_envelope(state)
+
+
+json_keys = st.text(alphabet=st.characters(max_codepoint=0xDFFF, exclude_categories=["Cs"]),
+                    max_size=8)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(json_keys, children,
+                                                                      max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(json_values)
+def test_the_canonical_encoding_equals_the_rfc8785_reference(value: object) -> None:
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+@pytest.mark.parametrize("value", [1.5, 2**53, {"a": -(2**60)}])
+def test_floats_and_unsafe_integers_are_outside_the_canonical_domain(value: object) -> None:
+    with pytest.raises(ValueError):
+        canonical_json(value)

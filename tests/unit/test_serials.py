@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -89,4 +91,4 @@ def test_moving_blocks_between_two_sets_matches_a_set_of_serials(
             assert {s for r in blocks for s in range(r.first, r.last + 1)} == model
             assert blocks.count == len(model)
             ranges = list(blocks)
-            assert all(a.last + 1 < b.first for a, b in zip(ranges, ranges[1:], strict=False))
+            assert all(a.last + 1 < b.first for a, b in itertools.pairwise(ranges))

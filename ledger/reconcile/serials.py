@@ -1,0 +1,197 @@
+"""Native serial numbers of the registries the ledger reconciles with.
+
+Every registry writes a serial range its own way; :func:`parse_native_serial` turns the text into
+one :class:`NativeSerial` whose ``first`` and ``last`` are always *inclusive*, inside a numbering
+``scope`` (the space in which the integers are unique):
+
+- ART (TREES and FCPF credits): ``ART-GY-102-2016-9-1 to 1400``. Numbers restart at 1 for every
+  issuance, so the scope is the prefix ``ART-GY-102-2016-9`` (standard, country, program number,
+  vintage, issuance number).
+- Verra: ``19385-941467007-941467431-VCS-VCU-1507-VER-ET-14-1340-01012020-31122020-1`` (13
+  segments) and the legacy 12-segment
+  ``240-7863589-7889021-VCU-003-APX-IN-1-101-01042006-18032007-0`` (no ``VCS`` segment).
+  Segment 1 is the issuance block, 2 and 3 the inclusive range, then the country, sectoral
+  scope, project id and vintage dates (DDMMYYYY). Both layouts draw on the one registry-wide VCU
+  sequence, so their scope is ``VCS-VCU``.
+- Isometric: ``ISO-1-VAULT-USA-01P4-2026-40170350-40182796``. One serial number is one *kilogram*
+  and the range is half-open: in the registry's data ``size.credit_kgs`` equals ``end - start``
+  and a split's right child starts on its left sibling's end. The scope is the prefix up to
+  the year.
+- Puro.earth: ``PURO_PR_CORC100+_FI_577166_2020_<issuance uuid>_1-100``, inclusive, unique only
+  within one issuance, so the scope is everything before the range.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class NativeSerial:
+    """One parsed registry serial range; ``first`` and ``last`` are inclusive."""
+
+    registry: str
+    scope: str
+    first: int
+    last: int
+    verbatim: str
+    project: str
+    vintage: str
+    issuance: str | None
+    serial_size_kg: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.first > self.last:
+            raise ValueError(f"expected first <= last, found {self.first} > {self.last}")
+
+    @property
+    def count(self) -> int:
+        """How many serial numbers the range holds."""
+        return self.last - self.first + 1
+
+
+_ART = re.compile(
+    r"(?P<standard>[A-Z]+)-(?P<country>[A-Z]{2})-(?P<program>\d+)-(?P<vintage>\d{4})"
+    r"-(?P<issuance>\d+)-(?P<first>\d+) to (?P<last>\d+)"
+)
+_VERRA = re.compile(
+    r"(?P<block>\d+)-(?P<first>\d+)-(?P<last>\d+)-(?:VCS-)?VCU-\d+-[A-Z]+-(?P<country>[A-Z]{2})"
+    r"-\d+-(?P<project>\d+)-(?P<start>\d{8})-(?P<end>\d{8})-\d+"
+)
+_ISOMETRIC = re.compile(
+    r"(?P<scope>ISO-\d+-(?P<project>[A-Z0-9]+-[A-Z]{3}-[A-Z0-9]+)-(?P<year>\d{4}))"
+    r"-(?P<start>\d+)-(?P<end>\d+)"
+)
+_PURO = re.compile(
+    r"(?P<scope>PURO_[A-Z]+_[^_\s]+_[A-Z]{2}_(?P<facility>[^_\s]+)_(?P<vintage>\d{4})"
+    r"_(?P<issuance>[0-9A-Fa-f-]{36}))_(?P<first>\d+)-(?P<last>\d+)"
+)
+
+
+def _art(text: str) -> NativeSerial | None:
+    match = _ART.fullmatch(" ".join(text.split()))
+    if match is None:
+        return None
+    part = match.groupdict()
+    scope = "-".join(part[k] for k in ("standard", "country", "program", "vintage", "issuance"))
+    return NativeSerial(
+        registry="ART",
+        scope=scope,
+        first=int(part["first"]),
+        last=int(part["last"]),
+        verbatim=text,
+        project=f"ART{int(part['program'])}",
+        vintage=part["vintage"],
+        issuance=str(int(part["issuance"])),
+    )
+
+
+def _verra_date(digits: str) -> date:
+    try:
+        return datetime.strptime(digits, "%d%m%Y").date()
+    except ValueError:
+        raise ValueError(f"expected a vintage date as DDMMYYYY, found '{digits}'") from None
+
+
+def _verra(text: str) -> NativeSerial | None:
+    match = _VERRA.fullmatch(text.strip())
+    if match is None:
+        return None
+    start, end = _verra_date(match["start"]), _verra_date(match["end"])
+    if start > end:
+        raise ValueError(f"expected the vintage to start before it ends, found {start} > {end}")
+    return NativeSerial(
+        registry="Verra",
+        scope="VCS-VCU",
+        first=int(match["first"]),
+        last=int(match["last"]),
+        verbatim=text,
+        project=str(int(match["project"])),
+        vintage=f"{start.isoformat()}/{end.isoformat()}",
+        issuance=str(int(match["block"])),
+    )
+
+
+def _isometric(text: str) -> NativeSerial | None:
+    match = _ISOMETRIC.fullmatch(text.strip())
+    if match is None:
+        return None
+    start, end = int(match["start"]), int(match["end"])
+    if end <= start:
+        raise ValueError(f"expected a half-open range start < end, found {start}-{end}")
+    return NativeSerial(
+        registry="Isometric",
+        scope=match["scope"],
+        first=start,
+        last=end - 1,
+        verbatim=text,
+        project=match["project"],
+        vintage=match["year"],
+        issuance=None,
+        serial_size_kg=1,
+    )
+
+
+def _puro(text: str) -> NativeSerial | None:
+    match = _PURO.fullmatch(text.strip())
+    if match is None:
+        return None
+    return NativeSerial(
+        registry="Puro",
+        scope=match["scope"],
+        first=int(match["first"]),
+        last=int(match["last"]),
+        verbatim=text,
+        project=match["facility"],
+        vintage=match["vintage"],
+        issuance=match["issuance"].lower(),
+    )
+
+
+_Parser = Callable[[str], NativeSerial | None]
+
+_FORMATS: dict[str, tuple[_Parser, str]] = {
+    "ART": (_art, "ART-GY-102-2016-9-1 to 1400"),
+    "Verra": (_verra, "19385-941467007-941467431-VCS-VCU-1507-VER-ET-14-1340-01012020-31122020-1"),
+    "Isometric": (_isometric, "ISO-1-VAULT-USA-01P4-2026-40170350-40182796"),
+    "Puro": (_puro, "PURO_PR_CORC100+_FI_577166_2020_<issuance uuid>_1-100"),
+}
+_NAMES = {name.casefold(): name for name in _FORMATS}
+
+
+def _expected(registries: list[str]) -> str:
+    return " or ".join(f"{name} serial like '{_FORMATS[name][1]}'" for name in registries)
+
+
+def parse_native_serial(text: str, registry: str | None = None) -> NativeSerial:
+    """Parse a registry's serial range; ``ValueError`` says what was expected and what was found.
+
+    With ``registry`` only that registry's format is accepted (names match case-insensitively).
+    """
+    if registry is None:
+        candidates = list(_FORMATS)
+    elif registry.casefold() in _NAMES:
+        candidates = [_NAMES[registry.casefold()]]
+    else:
+        known = ", ".join(_FORMATS)
+        raise ValueError(f"expected a registry among {known}, found '{registry}'")
+    for name in candidates:
+        parsed = _FORMATS[name][0](text)
+        if parsed is not None:
+            return parsed
+    raise ValueError(f"expected {_expected(candidates)}, found '{text}'")
+
+
+def serial_scope(registry: str, serial_native: str) -> str:
+    """The numbering space in which ``serial_native``'s integers are unique; never raises.
+
+    A registry whose format is unknown, or text that does not parse as its serial, falls back to
+    the registry name, so the caller compares against every batch of that registry.
+    """
+    try:
+        return parse_native_serial(serial_native, registry).scope
+    except ValueError:
+        return registry
