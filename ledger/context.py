@@ -41,6 +41,10 @@ def store_errors(store: Store) -> Iterator[None]:
         yield
     except PersistenceError as e:
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        if "does not exist" in reason:
+            raise NotFound(
+                f"no ledger at {store.redacted} ({reason}; run `ledger init`)"
+            ) from None
         if store.is_postgres and (password := _password(store)):
             reason = reason.replace(password, "***")
         raise StoreUnavailable(f"store {store.redacted}: expected it reachable, found: {reason}") \
@@ -87,6 +91,6 @@ def initialise(
     if not store.is_postgres:
         store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     with store_errors(store):
-        ledger = Ledger(store.env(), keys.keyring())
+        ledger = Ledger(store.env(create_tables=True), keys.keyring())
         ledger.initialise(origin, operator, operator_name)
     return ledger, created_key

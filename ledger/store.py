@@ -53,7 +53,9 @@ class Store:
         path = self.sqlite_path
         return path.with_name(path.name + ".keys")
 
-    def env(self) -> dict[str, str]:
+    def env(self, *, create_tables: bool = False) -> dict[str, str]:
+        """Settings for eventsourcing. On PostgreSQL, tables are created by `ledger init` only:
+        many processes racing to create them would fail ("tuple concurrently updated")."""
         if not self.is_postgres:
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
@@ -77,6 +79,7 @@ class Store:
             "POSTGRES_LOCK_TIMEOUT": os.environ.get("LEDGER_PG_LOCK_TIMEOUT", "10"),
             "POSTGRES_POOL_SIZE": "2",
             "POSTGRES_MAX_OVERFLOW": "2",
+            "CREATE_TABLE": "yes" if create_tables else "no",
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]

@@ -84,6 +84,9 @@ class SigningMapper(Mapper[UUID]):
     def verify(self, stored_event: StoredEvent) -> Envelope:
         """Check one stored event; raise VerificationFailed naming aggregate and version."""
         where = f"aggregate {stored_event.originator_id} version {stored_event.originator_version}"
+        position = getattr(stored_event, "id", None)
+        if position is not None:
+            where += f" (log position {position})"
         try:
             envelope = open_envelope(stored_event.state)
         except ValueError as e:

@@ -208,3 +208,20 @@ def test_the_installed_console_script_runs_the_demo(tmp_path: Path) -> None:
     assert "minted 250000 = available 245000 + reserved 0 + held 2500 + retired 2500" in \
         result.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.postgres
+def test_the_cli_on_postgresql_from_init_to_retirement(run, pg_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    keys = ["--db", pg_url, "--key-dir", str(tmp_path / "pg-keys")]
+    assert run("balance", "acme", *keys).code == 3
+    assert run("init", *keys).code == 0
+    assert run("mint", str(EXAMPLES / "dac-issuance.json"), *keys).code == 0
+    assert run("account", "open", "acme", "--name", "Acme", "--role", "buyer",
+               "--climate-pledge", *keys).code == 0
+    reservation = run("reserve", "--buyer", "acme", "--quantity", "7", "--source", "DAC",
+                      "--json", *keys).json()["reservation"]
+    assert run("settle", reservation, *keys).code == 0
+    retired = run("retire", "--holder", "acme", "--batch", DAC, "--quantity", "7",
+                  "--beneficiary", "Acme", "--reason", "claim", "--claim-period", "2026",
+                  "--json", *keys)
+    assert retired.code == 0 and retired.json()["quantity"] == 7
