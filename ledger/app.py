@@ -113,13 +113,19 @@ class Ledger(LedgerStore):
 
     # --- mint -------------------------------------------------------------------------------
 
-    def mint(self, document: LeafIssuance | DacIssuance) -> MintView:
+    def mint(self, document: LeafIssuance | DacIssuance, *, existing_ok: bool = False) -> MintView:
+        """Mint a batch. With ``existing_ok`` (bulk import re-runs), the same document minted
+        before returns the batch instead of ``already_minted``."""
         reference = document.reference
         scope = serial_scope(document.registry, document.serial_native)
         serials = SerialRange(document.serial_first, document.serial_last)
 
         def decide() -> tuple[list[Aggregate], MintView]:
-            if self.find(CreditBatch, ids.batch_id(reference)) is not None:
+            if (done := self.find(CreditBatch, ids.batch_id(reference))) is not None:
+                same = self.minted_document(done.id) == document.model_dump(mode="json")
+                if existing_ok and same:
+                    return [], MintView(reference, done.source, done.minted, done.serial_first,
+                                        done.serial_last, done.scope)
                 raise AlreadyMinted(f"batch {reference}: expected a new issuance, found it minted")
             claims = self.find(SerialScope, ids.scope_id(scope)) or SerialScope(
                 id=ids.scope_id(scope), scope=scope
@@ -156,7 +162,8 @@ class Ledger(LedgerStore):
     # --- accounts ---------------------------------------------------------------------------
 
     def open_account(
-        self, handle: str, name: str, role: str, climate_pledge: bool, scope_targets: list[int]
+        self, handle: str, name: str, role: str, climate_pledge: bool, scope_targets: list[int],
+        *, existing_ok: bool = False,
     ) -> AccountView:
         check_handle(handle)
         if role not in ROLES or role == "operator":
@@ -164,7 +171,10 @@ class Ledger(LedgerStore):
         check_scopes(scope_targets)
 
         def decide() -> tuple[list[Aggregate], AccountView]:
-            if self.find(Account, ids.account_id(handle)) is not None:
+            if (done := self.find(Account, ids.account_id(handle))) is not None:
+                same = (done.name, done.role) == (name, role)
+                if existing_ok and same:
+                    return [], account_view(done)
                 raise AccountExists(f"account {handle}: expected a new handle, found it taken")
             account = Account(
                 id=ids.account_id(handle),
@@ -264,6 +274,8 @@ class Ledger(LedgerStore):
         def decide() -> tuple[list[Aggregate], ReservationView]:
             expired_at.clear()
             reservation = self.reservation(ref)
+            if reservation.status == ("settled" if how == "settle" else "released"):
+                return [], reservation_view(reservation)  # the same command again: a no-op
             reservation.require_open()
             now = self.clock()
             if reservation.is_due(now):

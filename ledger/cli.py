@@ -8,23 +8,19 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import sys
 from collections.abc import Callable
-from datetime import timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from ledger.context import DEFAULT_ORIGIN, Settings, initialise, open_ledger, store_errors
 from ledger.documents import parse_issuance
-from ledger.errors import FileNotFound, InvalidArgument, LedgerError
+from ledger.errors import LedgerError
+from ledger.parsing import parse_duration, parse_scopes, read_file
 from ledger.render import reporter, say
 
 F = TypeVar("F", bound=Callable[..., Any])
-DURATION = re.compile(r"^(\d{1,6})([smhdw])$")
-UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def common(command: F) -> F:
@@ -53,35 +49,6 @@ def uses_ledger(command: Callable[..., Any]) -> Callable[..., Any]:
         reporter(as_json).show(result)
 
     return wrapper
-
-
-def parse_duration(text: str) -> timedelta:
-    match = DURATION.fullmatch(text.strip())
-    if not match:
-        raise InvalidArgument(
-            f"--expires-in: expected a duration like 30m, 12h or 7d, found {text!r}"
-        )
-    return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
-
-
-def parse_scopes(text: str | None) -> list[int]:
-    if not text:
-        return []
-    try:
-        return [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise InvalidArgument(
-            f"--scope-targets: expected a list like 1,2,3, found {text!r}"
-        ) from None
-
-
-def read_file(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise FileNotFound(f"{path}: expected a file, found none") from None
-    except IsADirectoryError:
-        raise FileNotFound(f"{path}: expected a file, found a directory") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -248,9 +215,10 @@ def demo(keep: str | None) -> None:
 
 def register_extensions() -> None:
     """Commands that live in their own modules."""
-    from ledger import cli_keys
+    from ledger import cli_import, cli_keys
 
     cli_keys.register(cli)
+    cli_import.register(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -17,8 +17,10 @@ from ledger.errors import InvalidDocument
 
 MAX_DOCUMENT_BYTES = 1_000_000
 
-Count = Annotated[int, Field(strict=True, ge=0)]
-Positive = Annotated[int, Field(strict=True, gt=0)]
+# Integers stay within +/-(2^53 - 1): the range canonical JSON (RFC 8785) represents exactly.
+MAX_SERIAL = 2**53 - 1
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_SERIAL)]
+Positive = Annotated[int, Field(strict=True, gt=0, le=MAX_SERIAL)]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 Jurisdiction = Annotated[

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
@@ -70,6 +71,9 @@ class LedgerStore(Application[UUID]):
     ) -> None:
         self.keyring = keyring
         self.clock = clock
+        # While a unit of work is open, use cases change these aggregates in memory and one
+        # save commits them all (bulk import); otherwise each use case saves at once.
+        self._unit: dict[UUID, Aggregate] | None = None
         super().__init__(env)
         if isinstance(self.mapper, SigningMapper):
             self.mapper.recorder = self.recorder
@@ -79,6 +83,11 @@ class LedgerStore(Application[UUID]):
 
     def load(self, kind: type[A], aggregate_id: UUID, missing: LedgerError) -> A:
         """Load and verify an aggregate, or raise ``missing`` (a NotFound)."""
+        if self._unit is not None and aggregate_id in self._unit:
+            pending = self._unit[aggregate_id]
+            if not isinstance(pending, kind):
+                raise missing
+            return pending
         try:
             aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -90,16 +99,27 @@ class LedgerStore(Application[UUID]):
             ) from None
         if not isinstance(aggregate, kind):
             raise missing
+        if self._unit is not None:
+            self._unit[aggregate_id] = aggregate  # later use cases in the unit share it
         return aggregate
 
     def find(self, kind: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate, or None when it was never created."""
+        unit = self._unit or {}
+        if aggregate_id not in unit and not self.recorder.select_events(aggregate_id, limit=1):
+            return None  # one query, where a failed load costs two and an exception
         try:
             return self.load(kind, aggregate_id, NotFound("absent"))
         except NotFound:
             return None
 
     def atomically(self, decide: Callable[[], tuple[list[Aggregate], T]]) -> T:
-        """Run ``decide`` and save what it changed in one transaction, retrying conflicts."""
+        """Run ``decide`` and save what it changed in one transaction, retrying conflicts.
+        Inside a unit of work, keep the changes for the unit's one save instead."""
+        if self._unit is not None:
+            changed, result = decide()
+            self._unit.update((a.id, a) for a in changed)
+            return result
         for attempt in range(MAX_ATTEMPTS):
             changed, result = decide()
             try:
@@ -116,6 +136,27 @@ class LedgerStore(Application[UUID]):
             "changing the same aggregates every time; try again"
         )
 
+    @contextmanager
+    def unit_of_work(self) -> Iterator[None]:
+        """Use cases inside share one in-memory state and are saved at the end, atomically,
+        all or nothing. A use case that raises spoils the unit: nothing of it is saved."""
+        if self._unit is not None:
+            raise RuntimeError("units of work do not nest")
+        unit: dict[UUID, Aggregate] = {}
+        self._unit = unit
+        try:
+            yield
+        finally:
+            self._unit = None
+        changed = [a for a in unit.values() if a.pending_events]
+        try:
+            self.save(*changed)
+        except BaseException:
+            if isinstance(self.mapper, SigningMapper):
+                self.mapper.forget(unit)
+            raise
+        self._cache(changed)
+
     def _cache(self, saved: list[Aggregate]) -> None:
         """What we just saved is the recorded state: the next load need not re-verify it."""
         if self.repository.cache is not None:
@@ -123,16 +164,23 @@ class LedgerStore(Application[UUID]):
                 self.repository.cache.put(aggregate.id, aggregate)
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
-        """Snapshot the aggregate just saved, instead of re-reading it from the store."""
+        """Snapshot each aggregate just saved whose version crossed a multiple of its interval,
+        from memory, at its saved version (not by re-reading the store)."""
+        if self.snapshots is None:
+            return
+        saved: dict[UUID, int] = {}
         for event in processing_event.events:
-            aggregate = processing_event.aggregates.get(event.originator_id)
+            saved[event.originator_id] = saved.get(event.originator_id, 0) + 1
+        snapshots = []
+        for aggregate_id, count in saved.items():
+            aggregate = processing_event.aggregates.get(aggregate_id)
             interval = self.snapshotting_intervals.get(type(aggregate))
-            if not interval or event.originator_version % interval or self.snapshots is None:
+            if aggregate is None or not interval:
                 continue
-            if aggregate is not None and aggregate.version == event.originator_version:
-                self.snapshots.put([LedgerSnapshot.take(aggregate)])
-            else:
-                self.take_snapshot(event.originator_id, version=event.originator_version)
+            if aggregate.version // interval > (aggregate.version - count) // interval:
+                snapshots.append(LedgerSnapshot.take(aggregate))
+        if snapshots:
+            self.snapshots.put(snapshots)
 
     # --- typed loads ------------------------------------------------------------------------
 

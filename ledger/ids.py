@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import UUID, uuid5
 
 # A fixed namespace for this ledger's uuid5 ids; changing it would orphan every stored id.
 NAMESPACE = UUID("6f1c3a52-5e8d-4f0b-9a57-2c1d8e4b7a10")
 
 
+@lru_cache(maxsize=100_000)
 def account_id(handle: str) -> UUID:
     return uuid5(NAMESPACE, f"account:{handle}")
 
 
+@lru_cache(maxsize=100_000)
 def batch_id(reference: str) -> UUID:
     return uuid5(NAMESPACE, f"batch:{reference}")
 
 
+@lru_cache(maxsize=100_000)
 def scope_id(scope: str) -> UUID:
     return uuid5(NAMESPACE, f"serial-scope:{scope}")
 

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from ledger.signing.envelope import to_plain
 
@@ -24,7 +25,11 @@ def plain(value: Any) -> Any:
         return value.to_dict()
     if isinstance(value, list):
         return [plain(v) for v in value]
-    return to_plain(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, UUID | datetime):
+        return to_plain(value)
+    return value
 
 
 @dataclass(frozen=True)

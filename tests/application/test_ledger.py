@@ -141,6 +141,11 @@ class TestReservations:
         open_buyers(ledger, "acme")
         view = ledger.reserve("acme", 40, batch=LEAF)
         assert ledger.settle(view.reservation).status == "settled"
+        before = event_count(ledger)
+        assert ledger.settle(view.reservation).status == "settled"
+        assert event_count(ledger) == before
+        with pytest.raises(ReservationEnded):
+            ledger.release(view.reservation)
         batch = ledger.show_batch(LEAF)
         assert (batch.available, batch.reserved, batch.held) == (60, 0, 40)
         assert batch.holders == {"acme": 40}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import typing
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -101,7 +102,27 @@ def test_the_canonical_encoding_equals_the_rfc8785_reference(value: object) -> N
     assert canonical_json(value) == rfc8785.dumps(value)
 
 
-@pytest.mark.parametrize("value", [1.5, 2**53, {"a": -(2**60)}])
-def test_floats_and_unsafe_integers_are_outside_the_canonical_domain(value: object) -> None:
-    with pytest.raises(ValueError):
-        canonical_json(value)
+def test_no_event_carries_a_float_the_canonical_form_could_not_pin_down() -> None:
+    from eventsourcing.domain import Aggregate
+
+    from ledger.aggregates import (
+        account,
+        batch,
+        catalogue,
+        operator,
+        reservation,
+        retirement,
+        serial_scope,
+        transfer,
+    )
+
+    checked = 0
+    for module in (account, batch, catalogue, operator, reservation, retirement, serial_scope,
+                   transfer):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Aggregate) and value is not Aggregate:
+                for event_class in vars(value).values():
+                    if isinstance(event_class, type) and issubclass(event_class, Aggregate.Event):
+                        assert float not in typing.get_type_hints(event_class).values()
+                        checked += 1
+    assert checked >= 15

@@ -1,0 +1,79 @@
+"""Bulk import: many operations per transaction, all or nothing, re-runnable."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from ledger.app import Ledger
+from ledger.errors import InsufficientCredits, InvalidDocument
+from ledger.importer import import_operations
+from tests.support import example_data
+
+LEAF = "ART:ART102-2021-11"
+
+
+def lines(*ops: dict[str, Any]) -> list[str]:
+    return [json.dumps(op) + "\n" for op in ops]
+
+
+def story(buyers: int = 3) -> list[str]:
+    document = example_data("LEAF")
+    ops: list[dict[str, Any]] = [{"op": "mint", "document": document}]
+    for i in range(buyers):
+        ops.append({"op": "open_account", "handle": f"b{i}", "name": f"Buyer {i}",
+                    "role": "buyer", "climate_pledge": True})
+        ops.append({"op": "reserve", "buyer": f"b{i}", "quantity": 10, "batch": LEAF,
+                    "idempotency_key": f"po-{i}"})
+        ops.append({"op": "settle", "reservation": f"po-{i}"})
+        ops.append({"op": "retire", "holder": f"b{i}", "batch": LEAF, "quantity": 4,
+                    "beneficiary": f"Buyer {i}", "reason": "claim", "claim_period": "2025",
+                    "idempotency_key": f"ret-{i}"})
+    ops.append({"op": "transfer", "from": "b0", "to": "b1", "batch": LEAF, "quantity": 1,
+                "idempotency_key": "t-1"})
+    return lines(*ops)
+
+
+def test_an_import_applies_every_operation_in_few_transactions(ledger: Ledger) -> None:
+    report = import_operations(ledger, story(5), batch_size=10)
+    assert (report.operations, report.transactions) == (22, 3)
+    batch = ledger.show_batch(LEAF)
+    assert (batch.held, batch.retired) == (30, 20)
+    assert batch.holders["b1"] == 7
+
+
+def test_re_running_the_same_file_changes_nothing(ledger: Ledger) -> None:
+    import_operations(ledger, story(), batch_size=4)
+    head = ledger.recorder.max_notification_id()
+    import_operations(ledger, story(), batch_size=4)
+    assert ledger.recorder.max_notification_id() == head
+
+
+def test_a_bad_line_stops_the_import_and_its_transaction_writes_nothing(ledger: Ledger) -> None:
+    ops = story(2)
+    ops.insert(7, json.dumps({"op": "reserve", "buyer": "b0", "quantity": 10**9,
+                              "batch": LEAF}) + "\n")
+    with pytest.raises(InsufficientCredits, match=r"line 8: .*committed before it: 5 operations"):
+        import_operations(ledger, ops, batch_size=5)
+    batch = ledger.show_batch(LEAF)
+    assert (batch.held, batch.retired, batch.reserved) == (6, 4, 0)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("{not json", "line 1: expected a JSON object"),
+        ('["mint"]', "line 1: expected a JSON object, found list"),
+        ('{"op": "explode"}', "line 1: "),
+        ('{"op": "reserve", "buyer": "a", "quantity": "ten", "batch": "x"}', "quantity"),
+        ('{"op": "settle", "reservation": "r", "extra": 1}', "extra"),
+    ],
+)
+def test_malformed_lines_are_refused_naming_the_line(
+    ledger: Ledger, line: str, expected: str
+) -> None:
+    with pytest.raises(InvalidDocument, match=expected):
+        import_operations(ledger, [line])
+    assert ledger.recorder.max_notification_id() == 2
