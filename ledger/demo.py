@@ -48,7 +48,7 @@ def story(ledger: Ledger, where: Path) -> None:
     print(f"A fresh ledger in {where} (SQLite), every event signed by the operator's key "
           f"{ledger.keyring.require_signer().public.verifier_key}")
 
-    step("1. Mint a LEAF batch (ART registry, TREES 2.0) and a DAC batch (Isometric)")
+    step("1. Mint a LEAF batch (ART registry, TREES 2.0) and a DAC batch (Puro.earth)")
     leaf = ledger.mint(parse_issuance(example("leaf-issuance.json"), "leaf-issuance.json"))
     dac = ledger.mint(parse_issuance(example("dac-issuance.json"), "dac-issuance.json"))
     print(text_of(leaf))

@@ -14,6 +14,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from ledger.errors import InvalidDocument
+from ledger.reconcile.serials import parse_native_serial
+
+KNOWN_REGISTRIES = ("art", "verra", "isometric", "puro")
 
 MAX_DOCUMENT_BYTES = 1_000_000
 
@@ -75,6 +78,22 @@ class Issuance(Model):
             raise ValueError(
                 f"quantity must equal serial_last - serial_first + 1 ({size}), "
                 f"found {self.quantity}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _native_serial_agrees(self) -> Issuance:
+        """A registry whose serial format we know must say the same range as the integers.
+        Isometric numbers kilograms, not tonnes, so only its format is checked."""
+        if self.registry.casefold() not in KNOWN_REGISTRIES:
+            return self
+        native = parse_native_serial(self.serial_native, self.registry)
+        if native.serial_size_kg == 1000 and (native.first, native.last) != (
+            self.serial_first, self.serial_last
+        ):
+            raise ValueError(
+                f"serial_native must name serials {self.serial_first}..{self.serial_last}, "
+                f"found {native.first}..{native.last} in {self.serial_native!r}"
             )
         return self
 

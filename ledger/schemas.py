@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from ledger.documents import issuance_schema
+from ledger.reconcile.records import canonical_schema
 
 SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "issuance.schema.json": issuance_schema,
+    "reconcile-canonical.schema.json": canonical_schema,
 }
 
 

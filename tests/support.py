@@ -10,6 +10,7 @@ from ledger.app import Ledger
 from ledger.documents import DacIssuance, LeafIssuance, validate_issuance
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+PURO_SCOPE = "PURO_PR_CORC100+_US_TXDAC01_2026_3f6c2a1e-8d4b-4c1a-9e2f-5b7d0c9a1e34"
 
 
 def example_data(source: str = "LEAF") -> dict[str, Any]:
@@ -25,9 +26,9 @@ def issuance(
     data = example_data(source)
     data["issuance_id"] = issuance_id or ("ART102-2021-11" if source == "LEAF" else "DAC-7")
     data["serial_first"], data["serial_last"], data["quantity"] = first, last, last - first + 1
-    prefix = "ART-CR-102-2021-11" if source == "LEAF" else "ISO-1-DAC-USA-0007-2026"
     data["serial_native"] = (
-        f"{prefix}-{first} to {last}" if source == "LEAF" else f"{prefix}-{first}-{last}"
+        f"ART-CR-102-2021-11-{first} to {last}" if source == "LEAF"
+        else f"{PURO_SCOPE}_{first}-{last}"
     )
     if source == "DAC":
         data["removal"] = {"gross_tonnes": last - first + 100, "net_tonnes": last - first + 1}

@@ -115,8 +115,8 @@ class TestReservations:
         open_buyers(ledger, "acme")
         view = ledger.reserve("acme", 15, source="DAC")
         assert [(b.batch, b.first, b.last) for b in view.blocks] == [
-            ("Isometric:ISO-A", 1, 10),
-            ("Isometric:ISO-B", 11, 15),
+            ("Puro:ISO-A", 1, 10),
+            ("Puro:ISO-B", 11, 15),
         ]
 
     def test_reserving_more_than_available_raises_insufficient_credits(

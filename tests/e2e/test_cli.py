@@ -19,7 +19,7 @@ from tests import tamper
 from tests.support import EXAMPLES
 
 LEAF = "ART:ART102-2021-11"
-DAC = "Isometric:ISO-1-DAC-USA-0007-2026"
+DAC = "Puro:TXDAC01-2026-0007"
 
 
 @dataclass
@@ -165,7 +165,7 @@ def test_bad_input_gets_one_line_and_writes_nothing(ready, tmp_path: Path) -> No
     assert result.code == 4
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
     assert "error[invalid_document]" in result.err and "quantity" in result.err
-    assert run("show", "batch", "Isometric:X-1").code == 3
+    assert run("show", "batch", "Puro:X-1").code == 3
     assert run("mint", str(tmp_path / "missing.json")).code == 3
     assert run("mint", str(EXAMPLES / "leaf-issuance.json")).code == 4
 

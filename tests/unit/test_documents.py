@@ -40,6 +40,9 @@ def refusal(data: Any) -> str:
         ({"project": {"id": "p", "name": "n", "country": "CRI"}}, "project.country"),
         ({"corresponding_adjustment": "maybe"}, "corresponding_adjustment"),
         ({"issued_on": "18/03/2024"}, "issued_on"),
+        ({"serial_native": "ART-CR-102-2021-11-5 to 250004"},
+         "serial_native must name serials 1..250000, found 5..250004"),
+        ({"serial_native": "ART 1 to 250000"}, "expected ART serial like"),
     ],
 )
 def test_bad_fields_are_refused_naming_the_field(change: dict[str, Any], expected: str) -> None:

@@ -1,0 +1,279 @@
+"""The ledger against the floor it stands on, side by side in one run, on SQLite and PostgreSQL.
+
+1. single operations: reserve, settle and retire through the Ledger application (signed,
+   verified, 2 events and one atomic save each) versus a minimal unsigned eventsourcing
+   aggregate doing one event per save on the same kind of store;
+2. bulk import: operations per second for `ledger import`-style chunks;
+3. flat cost: the same reserve/settle/retire cycle with 10^3 .. 10^6 events already in the
+   store (filler events written straight through the recorder), and a cold load of a batch
+   that has 10 versus N events of its own (snapshots keep it flat).
+
+    .venv/bin/python bench/ledger_ops.py [--stores sqlite,postgres] [--cycles 200]
+        [--bulk 100000] [--sizes 1000,10000,100000,1000000] [--runs 3]
+
+Prints tables and writes bench/results/ledger_ops.json. Never asserts on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import StoredEvent
+
+from bench.common import median, print_table, temp_dir, write_json
+from ledger.app import Ledger
+from ledger.context import Settings, initialise
+from ledger.importer import import_operations
+from tests.support import example_data
+
+LEAF = "ART:ART102-2021-11"
+PG = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+class Counter(Aggregate):
+    @event("Created")
+    def __init__(self) -> None:
+        self.count = 0
+
+    @event("Incremented")
+    def increment(self) -> None:
+        self.count += 1
+
+
+class RawApp(Application[uuid.UUID]):
+    """The floor: the library's plain mapper, one small event per save, nothing else."""
+
+    name = "Raw"
+
+
+class Store:
+    """A fresh store location (SQLite file or PostgreSQL schema), cleaned up afterwards."""
+
+    def __init__(self, kind: str, tmp: Path) -> None:
+        self.kind, self.tmp = kind, tmp
+        self.schema = f"bench_{uuid.uuid4().hex[:10]}"
+        if kind == "postgres":
+            with psycopg.connect(PG, autocommit=True) as conn:
+                conn.execute(f'CREATE SCHEMA "{self.schema}"')
+
+    def url(self, name: str) -> str:
+        if self.kind == "postgres":
+            return f"{PG}?schema={self.schema}"
+        return str(self.tmp / f"{name}.db")
+
+    def close(self) -> None:
+        if self.kind == "postgres":
+            with psycopg.connect(PG, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA "{self.schema}" CASCADE')
+
+
+def fresh_ledger(store: Store, name: str) -> Ledger:
+    settings = Settings(db=store.url(name), key_dir=str(store.tmp / f"{name}.keys"))
+    first, _ = initialise(settings)
+    first.close()
+    ledger = Ledger(settings.store.env(), settings.keys.keyring())
+    document = example_data("LEAF")
+    document.update(serial_last=10_000_000, quantity=10_000_000,
+                    serial_native="ART-CR-102-2021-11-1 to 10000000")
+    import_operations(ledger, [json.dumps({"op": "mint", "document": document}),
+                               json.dumps({"op": "open_account", "handle": "acme",
+                                           "name": "Acme", "role": "buyer",
+                                           "climate_pledge": True})])
+    return ledger
+
+
+def time_ops(ledger: Ledger, cycles: int) -> dict[str, float]:
+    """Seconds per operation kind over ``cycles`` reserve -> settle -> retire cycles."""
+    spent = {"reserve": 0.0, "settle": 0.0, "retire": 0.0}
+    for _ in range(cycles):
+        t0 = time.perf_counter()
+        reservation = ledger.reserve("acme", 3, batch=LEAF).reservation
+        t1 = time.perf_counter()
+        ledger.settle(reservation)
+        t2 = time.perf_counter()
+        ledger.retire("acme", LEAF, 3, "Acme", "claim", "2025")
+        t3 = time.perf_counter()
+        spent["reserve"] += t1 - t0
+        spent["settle"] += t2 - t1
+        spent["retire"] += t3 - t2
+    return {k: cycles / v for k, v in spent.items()}
+
+
+def raw_rate(store: Store, saves: int) -> float:
+    env = ledger_env(store, "raw")
+    app = RawApp(env)
+    counter = Counter()
+    app.save(counter)
+    started = time.perf_counter()
+    for _ in range(saves):
+        counter.increment()
+        app.save(counter)
+    rate = saves / (time.perf_counter() - started)
+    app.close()
+    return rate
+
+
+def ledger_env(store: Store, name: str) -> dict[str, str]:
+    from ledger.store import Store as Location
+
+    return Location(store.url(name)).env(create_tables=True)
+
+
+def single_operations(kind: str, cycles: int, runs: int) -> dict[str, Any]:
+    rates: dict[str, list[float]] = {"raw": [], "reserve": [], "settle": [], "retire": []}
+    for _ in range(runs):
+        with temp_dir() as tmp:
+            store = Store(kind, tmp)
+            try:
+                rates["raw"].append(raw_rate(store, 3 * cycles))
+                ledger = fresh_ledger(store, "ops")
+                for op, rate in time_ops(ledger, cycles).items():
+                    rates[op].append(rate)
+                ledger.close()
+            finally:
+                store.close()
+    medians = {k: median(v) for k, v in rates.items()}
+    return {"runs": rates, "median_ops_per_s": medians,
+            "ratio_to_raw": {k: medians[k] / medians["raw"] for k in ("reserve", "settle",
+                                                                       "retire")}}
+
+
+def bulk_lines(operations: int) -> list[str]:
+    lines = []
+    for i in range(operations // 3):
+        key = f"po-{i}"
+        lines += [
+            json.dumps({"op": "reserve", "buyer": "acme", "quantity": 3, "batch": LEAF,
+                        "idempotency_key": key}),
+            json.dumps({"op": "settle", "reservation": key}),
+            json.dumps({"op": "retire", "holder": "acme", "batch": LEAF, "quantity": 2,
+                        "beneficiary": "Acme", "reason": "claim", "claim_period": "2025",
+                        "idempotency_key": f"r-{i}"}),
+        ]
+    return lines
+
+
+def bulk_import(kind: str, operations: int, runs: int) -> dict[str, Any]:
+    rates = []
+    lines = bulk_lines(operations)
+    for _ in range(runs):
+        with temp_dir() as tmp:
+            store = Store(kind, tmp)
+            try:
+                ledger = fresh_ledger(store, "bulk")
+                report = import_operations(ledger, lines, batch_size=1000)
+                rates.append(report.operations / report.seconds)
+                ledger.close()
+            finally:
+                store.close()
+    return {"operations": len(lines), "runs": rates, "median_ops_per_s": median(rates)}
+
+
+def fill(ledger: Ledger, events: int) -> None:
+    """Filler events straight through the recorder, 5,000 per insert: the store grows, the
+    measured aggregates do not."""
+    written = 0
+    while written < events:
+        chunk = min(5000, events - written)
+        ledger.recorder.insert_events([
+            StoredEvent(uuid.uuid4(), 1, "bench:Filler", b'{"filler":true}')
+            for _ in range(chunk)
+        ])
+        written += chunk
+
+
+def flat_cost(kind: str, sizes: list[int], cycles: int) -> dict[str, Any]:
+    rows = {}
+    with temp_dir() as tmp:
+        store = Store(kind, tmp)
+        try:
+            ledger = fresh_ledger(store, "flat")
+            in_store = ledger.recorder.max_notification_id() or 0
+            for size in sizes:
+                fill(ledger, size - in_store)
+                in_store = max(size, in_store)
+                rates = time_ops(ledger, cycles)
+                rows[size] = {"us_per_op": {k: 1e6 / v for k, v in rates.items()}}
+            ledger.close()
+        finally:
+            store.close()
+    first, last = rows[sizes[0]]["us_per_op"], rows[sizes[-1]]["us_per_op"]
+    return {"sizes": rows, "growth": {k: last[k] / first[k] for k in first}}
+
+
+def cold_load(kind: str, own_events: list[int]) -> dict[str, Any]:
+    """Seconds to load a batch in a fresh process-like application, by its own event count."""
+    result = {}
+    for count in own_events:
+        with temp_dir() as tmp:
+            store = Store(kind, tmp)
+            try:
+                ledger = fresh_ledger(store, "cold")
+                import_operations(ledger, bulk_lines(count // 2 * 3)[: count // 2 * 3],
+                                  batch_size=2000)
+                settings = Settings(db=store.url("cold"), key_dir=str(tmp / "cold.keys"))
+                samples = []
+                for _ in range(5):
+                    app = Ledger(settings.store.env(), settings.keys.keyring())
+                    started = time.perf_counter()
+                    batch = app.batch(LEAF)
+                    samples.append(time.perf_counter() - started)
+                    app.close()
+                result[batch.version] = {"load_ms": median(samples) * 1000}
+                ledger.close()
+            finally:
+                store.close()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stores", default="sqlite,postgres")
+    parser.add_argument("--cycles", type=int, default=200)
+    parser.add_argument("--bulk", type=int, default=100_000)
+    parser.add_argument("--sizes", default="1000,10000,100000,1000000")
+    parser.add_argument("--cold", default="10,100000")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results: dict[str, Any] = {}
+    for kind in args.stores.split(","):
+        single = single_operations(kind, args.cycles, args.runs)
+        bulk = bulk_import(kind, args.bulk, max(1, args.runs - 1))
+        flat = flat_cost(kind, sizes, args.cycles)
+        cold = cold_load(kind, [int(c) for c in args.cold.split(",")])
+        results[kind] = {"single": single, "bulk": bulk, "flat": flat, "cold_load": cold}
+        m = single["median_ops_per_s"]
+        print(f"\n{kind}: single operations (median of {args.runs} runs)")
+        print_table(["operation", "ops/s", "vs raw"], [
+            ["raw eventsourcing save", m["raw"], "1.00"],
+            *[[op, m[op], f"{single['ratio_to_raw'][op]:.2f}"]
+              for op in ("reserve", "settle", "retire")],
+        ])
+        print(f"bulk import: {bulk['median_ops_per_s']:,.0f} operations/s "
+              f"({bulk['operations']:,} operations)")
+        print_table(["events in store", "reserve us", "settle us", "retire us"], [
+            [size, *[row["us_per_op"][op] for op in ("reserve", "settle", "retire")]]
+            for size, row in flat["sizes"].items()
+        ])
+        print("cost at the largest size / at the smallest: "
+              + ", ".join(f"{k} {v:.2f}x" for k, v in flat["growth"].items()))
+        print_table(["batch events", "cold load ms"],
+                    [[n, row["load_ms"]] for n, row in cold.items()])
+    print(f"\nwrote {write_json('ledger_ops', {'args': vars(args), 'results': results})}")
+
+
+if __name__ == "__main__":
+    main()
