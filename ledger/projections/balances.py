@@ -1,0 +1,138 @@
+"""Balances: per holder and batch, the credits available, reserved and retired.
+
+The numbers mean what ``Ledger.balance`` means: the operator's ``available`` is its
+unreserved inventory and its ``reserved`` every credit reserved in the batch; another holder's
+``available`` is what it holds, its ``reserved`` what is reserved for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ledger.aggregates.account import Account
+from ledger.aggregates.batch import CreditBatch
+from ledger.errors import AccountNotFound
+from ledger.projections.runner import Database, Item, Projection, topic
+from ledger.serials import SerialRange, ranges_from_lists, total
+from ledger.views import BalanceLine, BalanceView
+
+OPENED = topic(Account, "Opened")
+MINTED = topic(CreditBatch, "Minted")
+RESERVED = topic(CreditBatch, "Reserved")
+RELEASED = topic(CreditBatch, "Released")
+SETTLED = topic(CreditBatch, "Settled")
+TRANSFERRED = topic(CreditBatch, "Transferred")
+RETIRED = topic(CreditBatch, "Retired")
+
+ADD = (
+    "INSERT INTO balances (holder, batch, available, reserved, retired) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (holder, batch) DO UPDATE SET "
+    "available = balances.available + excluded.available, "
+    "reserved = balances.reserved + excluded.reserved, "
+    "retired = balances.retired + excluded.retired"
+)
+
+
+class Balances(Projection):
+    """Balances per holder and batch, and the holders (accounts) there are."""
+
+    name = "balances"
+    tables = ("balances", "balance_batches", "balance_holders")
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS balance_holders (holder TEXT PRIMARY KEY, role TEXT NOT NULL)",
+        # position: the batch's Minted notification, so lines list batches in mint order.
+        "CREATE TABLE IF NOT EXISTS balance_batches (batch_id TEXT PRIMARY KEY, "
+        "batch TEXT NOT NULL UNIQUE, operator TEXT NOT NULL, position BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS balances (holder TEXT NOT NULL, batch TEXT NOT NULL, "
+        "available BIGINT NOT NULL, reserved BIGINT NOT NULL, retired BIGINT NOT NULL, "
+        "PRIMARY KEY (holder, batch))",
+    )
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Callable[[Database, Item], None]] = {
+            OPENED: self.opened, MINTED: self.minted, RESERVED: self.reserved,
+            RELEASED: self.released, SETTLED: self.settled, TRANSFERRED: self.transferred,
+            RETIRED: self.retired,
+        }
+        self.topics = tuple(self.handlers)
+        # batch id -> (reference, operator): fixed at mint, so safe to keep across batches.
+        self._batches: dict[str, tuple[str, str]] = {}
+
+    def apply(self, tx: Database, item: Item) -> None:
+        self.handlers[item.notification.topic](tx, item)
+
+    def opened(self, tx: Database, item: Item) -> None:
+        e = item.event
+        tx.execute("INSERT INTO balance_holders (holder, role) VALUES (?, ?)", [e.handle, e.role])
+
+    def minted(self, tx: Database, item: Item) -> None:
+        e = item.event
+        tx.execute(
+            "INSERT INTO balance_batches (batch_id, batch, operator, position) VALUES (?, ?, ?, ?)",
+            [str(e.originator_id), e.reference, e.operator, item.notification.id],
+        )
+        minted = SerialRange(e.serial_first, e.serial_last).count
+        tx.execute(ADD, [e.operator, e.reference, minted, 0, 0])
+
+    def reserved(self, tx: Database, item: Item) -> None:
+        batch, operator, e, n = self._moved(tx, item)
+        tx.execute(ADD, [operator, batch, -n, n, 0])
+        if e.buyer != operator:
+            tx.execute(ADD, [e.buyer, batch, 0, n, 0])
+
+    def released(self, tx: Database, item: Item) -> None:
+        batch, operator, e, n = self._moved(tx, item)
+        tx.execute(ADD, [operator, batch, n, -n, 0])
+        if e.buyer != operator:
+            tx.execute(ADD, [e.buyer, batch, 0, -n, 0])
+
+    def settled(self, tx: Database, item: Item) -> None:
+        batch, operator, e, n = self._moved(tx, item)
+        tx.execute(ADD, [operator, batch, 0, -n, 0])
+        if e.buyer != operator:
+            tx.execute(ADD, [e.buyer, batch, 0, -n, 0])
+        tx.execute(ADD, [e.buyer, batch, n, 0, 0])
+
+    def transferred(self, tx: Database, item: Item) -> None:
+        batch, _, e, n = self._moved(tx, item)
+        tx.execute(ADD, [e.sender, batch, -n, 0, 0])
+        tx.execute(ADD, [e.recipient, batch, n, 0, 0])
+
+    def retired(self, tx: Database, item: Item) -> None:
+        batch, _, e, n = self._moved(tx, item)
+        tx.execute(ADD, [e.holder, batch, -n, 0, n])
+
+    def _moved(self, tx: Database, item: Item) -> tuple[str, str, Any, int]:
+        """The batch's reference and operator, the event, and how many credits it moves."""
+        batch_id = str(item.event.originator_id)
+        if batch_id not in self._batches:
+            rows = tx.execute(
+                "SELECT batch, operator FROM balance_batches WHERE batch_id = ?", [batch_id]
+            )
+            self._batches[batch_id] = (rows[0][0], rows[0][1])
+        batch, operator = self._batches[batch_id]
+        return batch, operator, item.event, total(ranges_from_lists(item.event.blocks))
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+def balance(db: Database, holder: str) -> BalanceView:
+    """One holder's credits per batch, in mint order; AccountNotFound for an unknown holder."""
+    if not db.execute("SELECT 1 FROM balance_holders WHERE holder = ?", [holder]):
+        raise AccountNotFound(f"no account with handle {holder!r}")
+    rows = db.execute(
+        "SELECT b.batch, b.available, b.reserved, b.retired FROM balances b "
+        "JOIN balance_batches m ON m.batch = b.batch "
+        "WHERE b.holder = ? AND (b.available <> 0 OR b.reserved <> 0 OR b.retired <> 0) "
+        "ORDER BY m.position",
+        [holder],
+    )
+    return BalanceView(holder, [BalanceLine(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows])
+
+
+def balances(db: Database) -> list[BalanceView]:
+    """Every holder's balance, holders by handle."""
+    holders = db.execute("SELECT holder FROM balance_holders ORDER BY holder")
+    return [balance(db, h) for (h,) in holders]

@@ -1,0 +1,96 @@
+"""Retirements: every retirement, with its buyer, beneficiary, batch, serial blocks, quantity,
+reason, claim period and time; and each buyer's totals by year (of retirement, UTC) and by
+source, summed from those rows when asked.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ledger.aggregates.retirement import Retirement
+from ledger.projections.runner import Database, Item, Projection, topic
+
+RECORDED = topic(Retirement, "Recorded")
+
+COLUMNS = (
+    "retirement", "retired_at", "year", "buyer", "holder", "beneficiary", "batch", "source",
+    "vintage", "quantity", "blocks", "reason", "claim_period",
+)
+TOTALS = {"year": "year", "source": "source"}
+
+
+class Retirements(Projection):
+    """One row per retirement; retirements are final, so rows are only ever inserted."""
+
+    name = "retirements"
+    tables = ("retirements",)
+    topics = (RECORDED,)
+    ddl = (
+        # The retirement id as primary key: an event applied twice fails instead of counting.
+        "CREATE TABLE IF NOT EXISTS retirements (retirement TEXT PRIMARY KEY, "
+        "position BIGINT NOT NULL, retired_at TEXT NOT NULL, year INTEGER NOT NULL, "
+        "buyer TEXT NOT NULL, holder TEXT NOT NULL, beneficiary TEXT NOT NULL, "
+        "batch TEXT NOT NULL, source TEXT NOT NULL, vintage INTEGER NOT NULL, "
+        "quantity BIGINT NOT NULL, blocks TEXT NOT NULL, reason TEXT NOT NULL, "
+        "claim_period TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS retirements_by_buyer ON retirements (buyer, year)",
+    )
+
+    def apply(self, tx: Database, item: Item) -> None:
+        self.recorded(tx, item)
+
+    def recorded(self, tx: Database, item: Item) -> None:
+        e = item.event
+        tx.execute(
+            "INSERT INTO retirements (position, retirement, retired_at, year, buyer, holder, "
+            "beneficiary, batch, source, vintage, quantity, blocks, reason, claim_period) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [item.notification.id, str(e.originator_id), e.timestamp.isoformat(),
+             e.timestamp.year, e.buyer, e.holder, e.beneficiary, e.batch, e.source, e.vintage,
+             e.quantity, json.dumps(e.blocks), e.reason, e.claim_period],
+        )
+
+
+def where(buyer: str | None, year: int | None) -> tuple[str, list[Any]]:
+    clauses: list[str] = ["1 = 1"]
+    params: list[Any] = []
+    if buyer is not None:
+        clauses.append("buyer = ?")
+        params.append(buyer)
+    if year is not None:
+        clauses.append("year = ?")
+        params.append(year)
+    return " AND ".join(clauses), params
+
+
+def retirements(db: Database, buyer: str | None = None, year: int | None = None) -> list[
+    dict[str, Any]
+]:
+    """Every retirement (of ``buyer``, in ``year``) in log order."""
+    condition, params = where(buyer, year)
+    rows = db.execute(
+        f"SELECT {', '.join(COLUMNS)} FROM retirements WHERE {condition} ORDER BY position",
+        params,
+    )
+    found = [dict(zip(COLUMNS, r, strict=True)) for r in rows]
+    for row in found:
+        row["blocks"] = json.loads(row["blocks"])
+        row.update({k: int(row[k]) for k in ("year", "vintage", "quantity")})
+    return found
+
+
+def totals(
+    db: Database, by: str, buyer: str | None = None, year: int | None = None
+) -> list[dict[str, Any]]:
+    """Credits retired per buyer and ``year`` or ``source`` (and how many retirements)."""
+    key = TOTALS[by]  # an identifier from our own table, never input
+    condition, params = where(buyer, year)
+    rows = db.execute(
+        f"SELECT buyer, {key}, SUM(quantity), COUNT(*) FROM retirements WHERE {condition} "
+        f"GROUP BY buyer, {key} ORDER BY buyer, {key}",
+        params,
+    )
+    return [
+        {"buyer": b, by: k, "quantity": int(q), "retirements": int(c)} for b, k, q, c in rows
+    ]

@@ -1,0 +1,312 @@
+"""The projection runner: feeds read models the log's events, a batch per transaction, exactly once.
+
+Each projection keeps its rows in tables beside the events (the same SQLite file, the same
+PostgreSQL schema) and its position, the last notification id it has applied, in
+``projection_positions``, written in the same transaction as its rows. A crash loses at most
+the batch in flight, which is then applied again, in full.
+
+We do not use eventsourcing's ``ProjectionRunner``: it needs a push subscription (SQLite has
+none in 9.5), builds the application from ``env`` alone (ours needs a keyring), commits one
+transaction per event, and hands a projection the decoded event only, where a transparency log
+needs the exact stored bytes. So we poll ``select_notifications``, decode with the signing
+mapper (every signature is checked) and give each handler both.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import psycopg
+from eventsourcing.persistence import Notification
+from psycopg import sql
+
+from ledger.errors import NotFound, StoreUnavailable
+from ledger.eventstore import LedgerStore
+from ledger.store import Store
+
+BATCH_SIZE = 500
+POSITIONS = (
+    "CREATE TABLE IF NOT EXISTS projection_positions "
+    "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+)
+# Concurrent CREATE TABLE IF NOT EXISTS of one table can collide in PostgreSQL's catalogue.
+SETUP_LOCK = "projection_positions"
+
+Progress = Callable[[str, int, int], None]
+"""Called after each batch with the projection's name, its position and the target head."""
+
+
+class Database(ABC):
+    """The projections' own connection to the events' database. Statements use ``?``
+    placeholders and the SQL that SQLite and PostgreSQL share."""
+
+    conn: Any
+
+    @abstractmethod
+    def locked(self, name: str) -> AbstractContextManager[Database]:
+        """One transaction holding ``name``'s lock: a second holder waits for it."""
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement; its rows, if it returns any."""
+        try:
+            cursor = self.conn.execute(self.dialect(statement), params)
+        except (sqlite3.OperationalError, psycopg.OperationalError) as e:
+            if "no such table" in str(e):
+                raise not_built(first_line(e)) from None
+            raise StoreUnavailable(f"expected the store to answer, found: {first_line(e)}") \
+                from None
+        except psycopg.errors.UndefinedTable as e:
+            raise not_built(first_line(e)) from None
+        return list(cursor.fetchall()) if cursor.description else []
+
+    def dialect(self, statement: str) -> str:
+        """The statement in this database's placeholder style."""
+        return statement
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class SQLiteDatabase(Database):
+    """The store's SQLite file, through a connection of our own (the library's never starts
+    a transaction with BEGIN IMMEDIATE)."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self.conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+
+    @contextmanager
+    def locked(self, name: str) -> Iterator[Database]:
+        # SQLite has one write lock: other runners wait for it, and so do the ledger's
+        # writers, which is why a batch is decoded before the lock is taken.
+        self.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+            self.execute("COMMIT")
+        finally:
+            if self.conn.in_transaction:
+                self.conn.rollback()
+
+
+class PostgresDatabase(Database):
+    """The store's PostgreSQL schema, as the search path of a connection of our own."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.schema = env.get("POSTGRES_SCHEMA", "public")
+        self.conn = psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"], connect_timeout=env["POSTGRES_CONNECT_TIMEOUT"],
+            autocommit=True,
+        )
+        self.conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+
+    def dialect(self, statement: str) -> str:
+        return statement.replace("?", "%s")  # our statements hold no literal "?"
+
+    @contextmanager
+    def locked(self, name: str) -> Iterator[Database]:
+        with self.conn.transaction():
+            # Released at COMMIT or ROLLBACK, and when a killed runner's connection drops.
+            self.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [f"{self.schema}.{name}"]
+            )
+            yield self
+
+
+def open_database(store: Store) -> Database:
+    """A connection to ``store``'s database (its SQLite file, its PostgreSQL schema)."""
+    if not store.exists():  # sqlite3.connect would make an empty file
+        raise NotFound(f"no ledger at {store.redacted} (run `ledger init`, or give --db)")
+    env = store.env()
+    try:
+        if store.is_postgres:
+            return PostgresDatabase(env)
+        return SQLiteDatabase(env["SQLITE_DBNAME"], float(env["SQLITE_LOCK_TIMEOUT"]))
+    except (sqlite3.Error, psycopg.Error) as e:
+        raise StoreUnavailable(
+            f"store {store.redacted}: expected it reachable, found: {first_line(e)}"
+        ) from None
+
+
+def not_built(what: str) -> NotFound:
+    return NotFound(f"expected the projections built, found {what} (run `ledger project`)")
+
+
+def first_line(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def topic(aggregate: type, event: str) -> str:
+    """The stored topic of an aggregate's nested event, e.g. ``…batch:CreditBatch.Minted``."""
+    return f"{aggregate.__module__}:{aggregate.__qualname__}.{event}"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One event to project: the stored notification (``id``, ``originator_id``,
+    ``originator_version``, ``topic``, the exact signed ``state`` bytes) and the verified
+    domain event decoded from it."""
+
+    notification: Notification
+    event: Any
+
+
+class Projection(ABC):
+    """A read model: the tables it owns and how one event changes them.
+
+    ``topics`` selects the events it reads (empty: every event). ``apply`` runs inside the
+    batch's transaction; raising stops the projection with nothing of the batch written.
+    """
+
+    name: ClassVar[str]
+    ddl: ClassVar[tuple[str, ...]]
+    """CREATE TABLE / CREATE INDEX IF NOT EXISTS statements."""
+    tables: ClassVar[tuple[str, ...]]
+    """The tables a rebuild drops."""
+    topics: tuple[str, ...] = ()
+
+    @abstractmethod
+    def apply(self, tx: Database, item: Item) -> None:
+        """Change the projection's rows for one event, through ``tx``."""
+
+
+class Decoder:
+    """Verified domain events by notification id, shared by the runners of one process.
+
+    Stored events never change, so an event decoded (its signature checked) for one projection
+    serves the others reading the same page.
+    """
+
+    def __init__(self, app: LedgerStore, size: int = 4 * BATCH_SIZE) -> None:
+        self.app = app
+        self.size = size
+        self._events: OrderedDict[int, Any] = OrderedDict()
+
+    def __call__(self, notification: Notification) -> Item:
+        event = self._events.get(notification.id)
+        if event is None:
+            event = self.app.mapper.to_domain_event(notification)
+            self._events[notification.id] = event
+            if len(self._events) > self.size:
+                self._events.popitem(last=False)
+        return Item(notification, event)
+
+
+class Runner:
+    """Applies the log's new events to one projection, exactly once, whoever else runs it."""
+
+    def __init__(
+        self, app: LedgerStore, db: Database, projection: Projection,
+        batch_size: int = BATCH_SIZE, decoder: Decoder | None = None,
+    ) -> None:
+        self.app = app
+        self.db = db
+        self.projection = projection
+        self.name = projection.name
+        self.batch_size = batch_size
+        self.decode = decoder or Decoder(app)
+        self._ready = False
+
+    def setup(self) -> None:
+        """Create the projection's tables and its position row when missing."""
+        if self._ready:
+            return
+        with self.db.locked(SETUP_LOCK) as tx:
+            tx.execute(POSITIONS)
+        with self.db.locked(self.name) as tx:
+            self._create(tx)
+        self._ready = True
+
+    def _create(self, tx: Database) -> None:
+        for statement in self.projection.ddl:
+            tx.execute(statement)
+        tx.execute(
+            "INSERT INTO projection_positions (name, position) VALUES (?, 0) "
+            "ON CONFLICT (name) DO NOTHING",
+            [self.name],
+        )
+
+    def rebuild(self) -> None:
+        """Drop the projection's rows and reset its position, in one transaction: the next
+        catch-up starts from the first event."""
+        self.setup()
+        with self.db.locked(self.name) as tx:
+            for table in self.projection.tables:
+                tx.execute(f"DROP TABLE IF EXISTS {table}")  # our own constant, never input
+            tx.execute("DELETE FROM projection_positions WHERE name = ?", [self.name])
+            self._create(tx)
+
+    def position(self) -> int:
+        """The last notification id applied (0: none yet)."""
+        return read_position(self.db, self.name)
+
+    def head(self) -> int:
+        """The log's last notification id."""
+        return self.app.recorder.max_notification_id() or 0
+
+    def step(self, head: int) -> int | None:
+        """Apply the next batch of events up to ``head``: how many, or None once there.
+
+        The batch is read and verified before taking the lock, so the lock (which on SQLite
+        also holds off the ledger's writers) is held only while rows are written.
+        """
+        start = self.position()
+        if start >= head:
+            return None
+        page = self.app.recorder.select_notifications(
+            start + 1, self.batch_size, stop=head, topics=self.projection.topics
+        )
+        items = [self.decode(n) for n in page]
+        # Writers commit in notification id order, so every event up to ``head`` is visible:
+        # a short page means nothing else up to ``head`` concerns this projection.
+        end = page[-1].id if len(page) == self.batch_size else head
+        with self.db.locked(self.name) as tx:
+            if read_position(tx, self.name) != start:
+                return 0  # another runner applied this batch first: read on from its end
+            for item in items:
+                self.projection.apply(tx, item)
+            tx.execute(
+                "UPDATE projection_positions SET position = ? WHERE name = ?", [end, self.name]
+            )
+        return len(items)
+
+
+def read_position(db: Database, name: str) -> int:
+    """A projection's position; NotFound before its first catch-up."""
+    rows = db.execute("SELECT position FROM projection_positions WHERE name = ?", [name])
+    if not rows:
+        raise not_built(f"no position for {name}")
+    return int(rows[0][0])
+
+
+def catch_up(runners: Sequence[Runner], progress: Progress | None = None) -> int:
+    """Bring each runner to the log's head as it is now, a batch of each in turn (so they
+    share decoded events); return how many events were applied."""
+    for runner in runners:
+        runner.setup()
+    head = runners[0].head() if runners else 0
+    applied, pending = 0, list(runners)
+    while pending:
+        for runner in list(pending):
+            done = runner.step(head)
+            if done is None:
+                pending.remove(runner)
+                continue
+            applied += done
+            if progress is not None:
+                progress(runner.name, runner.position(), head)
+    return applied
+
+
+def follow(runners: Sequence[Runner], interval: float, progress: Progress | None = None) -> None:
+    """Keep catching up, polling every ``interval`` seconds when idle, until interrupted."""
+    while True:
+        if not catch_up(runners, progress):
+            time.sleep(interval)

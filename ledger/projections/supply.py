@@ -1,0 +1,138 @@
+"""Supply: per batch, credits minted, available, reserved, held and retired, with the
+conservation invariant ``minted = available + reserved + held + retired`` checked on every
+update. Rollups by source and vintage are sums of batch rows, computed when asked, so they
+cannot drift from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ledger.aggregates.batch import CreditBatch
+from ledger.errors import ConservationViolated, InvalidArgument
+from ledger.projections.runner import Database, Item, Projection, topic
+from ledger.serials import SerialRange, ranges_from_lists, total
+
+MINTED = topic(CreditBatch, "Minted")
+RESERVED = topic(CreditBatch, "Reserved")
+RELEASED = topic(CreditBatch, "Released")
+SETTLED = topic(CreditBatch, "Settled")
+TRANSFERRED = topic(CreditBatch, "Transferred")
+RETIRED = topic(CreditBatch, "Retired")
+
+POOLS = ("available", "reserved", "held", "retired")
+COUNTS = ("minted", *POOLS)
+# --by: the columns grouped on, and the order of the groups.
+GROUPS = {
+    "batch": ("batch, source, vintage", "MIN(position)"),
+    "source": ("source", "source"),
+    "vintage": ("vintage", "vintage"),
+}
+
+MOVE = (
+    "UPDATE supply SET available = available + ?, reserved = reserved + ?, held = held + ?, "
+    "retired = retired + ? WHERE batch_id = ? "
+    "RETURNING batch, minted, available, reserved, held, retired"
+)
+
+
+class Supply(Projection):
+    """Where each batch's credits are: one row per batch."""
+
+    name = "supply"
+    tables = ("supply",)
+    ddl = (
+        # position: the batch's Minted notification, so batches list in mint order.
+        "CREATE TABLE IF NOT EXISTS supply (batch_id TEXT PRIMARY KEY, "
+        "batch TEXT NOT NULL UNIQUE, source TEXT NOT NULL, vintage INTEGER NOT NULL, "
+        "operator TEXT NOT NULL, position BIGINT NOT NULL, minted BIGINT NOT NULL, "
+        "available BIGINT NOT NULL, reserved BIGINT NOT NULL, held BIGINT NOT NULL, "
+        "retired BIGINT NOT NULL)",
+    )
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Callable[[Database, Item], None]] = {
+            MINTED: self.minted, RESERVED: self.reserved, RELEASED: self.released,
+            SETTLED: self.settled, TRANSFERRED: self.transferred, RETIRED: self.retired,
+        }
+        self.topics = tuple(self.handlers)
+        # batch id -> operator: fixed at mint, so safe to keep across batches.
+        self._operators: dict[str, str] = {}
+
+    def apply(self, tx: Database, item: Item) -> None:
+        self.handlers[item.notification.topic](tx, item)
+
+    def minted(self, tx: Database, item: Item) -> None:
+        e = item.event
+        minted = SerialRange(e.serial_first, e.serial_last).count
+        tx.execute(
+            "INSERT INTO supply (batch_id, batch, source, vintage, operator, position, minted, "
+            "available, reserved, held, retired) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0)",
+            [str(e.originator_id), e.reference, e.source, e.vintage, e.operator,
+             item.notification.id, minted, minted],
+        )
+
+    def reserved(self, tx: Database, item: Item) -> None:
+        self._move(tx, item, "available", "reserved")
+
+    def released(self, tx: Database, item: Item) -> None:
+        self._move(tx, item, "reserved", "available")
+
+    def settled(self, tx: Database, item: Item) -> None:
+        self._move(tx, item, "reserved", self._pool(tx, item, item.event.buyer))
+
+    def transferred(self, tx: Database, item: Item) -> None:
+        e = item.event
+        self._move(tx, item, self._pool(tx, item, e.sender), self._pool(tx, item, e.recipient))
+
+    def retired(self, tx: Database, item: Item) -> None:
+        self._move(tx, item, self._pool(tx, item, item.event.holder), "retired")
+
+    def _pool(self, tx: Database, item: Item, holder: str) -> str:
+        """The operator's unreserved credits are available; anyone else's are held."""
+        batch_id = str(item.event.originator_id)
+        if batch_id not in self._operators:
+            rows = tx.execute("SELECT operator FROM supply WHERE batch_id = ?", [batch_id])
+            self._operators[batch_id] = rows[0][0]
+        return "available" if holder == self._operators[batch_id] else "held"
+
+    def _move(self, tx: Database, item: Item, source: str, target: str) -> None:
+        n = total(ranges_from_lists(item.event.blocks))
+        change = {pool: 0 for pool in POOLS}
+        change[source] -= n
+        change[target] += n
+        rows = tx.execute(MOVE, [*change.values(), str(item.event.originator_id)])
+        check(dict(zip(("batch", *COUNTS), rows[0], strict=True)), item)
+
+
+def check(row: dict[str, Any], item: Item) -> None:
+    """Conservation: every minted credit is in exactly one pool, and no pool is negative."""
+    pools = [int(row[p]) for p in POOLS]
+    where = f"batch {row['batch']} after notification {item.notification.id}"
+    if min(pools) < 0:
+        found = ", ".join(f"{p} {n}" for p, n in zip(POOLS, pools, strict=True))
+        raise ConservationViolated(f"{where}: expected no negative pool, found {found}")
+    if sum(pools) != int(row["minted"]):
+        raise ConservationViolated(
+            f"{where}: expected minted {row['minted']} = available + reserved + held + "
+            f"retired, found {' + '.join(map(str, pools))} = {sum(pools)}"
+        )
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+def supply(db: Database, by: str = "batch") -> list[dict[str, Any]]:
+    """Supply per batch (in mint order), or summed by ``source`` or ``vintage``."""
+    if by not in GROUPS:
+        raise InvalidArgument(f"--by: expected one of {', '.join(GROUPS)}, found {by!r}")
+    keys, order = GROUPS[by]
+    sums = ", ".join(f"SUM({c})" for c in COUNTS)
+    # Identifiers come from GROUPS and COUNTS, never from input.
+    rows = db.execute(f"SELECT {keys}, {sums} FROM supply GROUP BY {keys} ORDER BY {order}")
+    names = [*keys.split(", "), *COUNTS]
+    return [
+        {n: (int(v) if n in COUNTS or n == "vintage" else v) for n, v in zip(names, r, strict=True)}
+        for r in rows
+    ]
