@@ -188,3 +188,16 @@ class NotARetirement(VerificationFailed):
 
 class SummaryMismatch(VerificationFailed):
     code = "summary_mismatch"
+
+
+class ReconcileDifferences(VerificationFailed):
+    """Registry exports and the ledger disagree; ``report`` goes out with the error in JSON."""
+
+    code = "differences_found"
+
+    def __init__(self, message: str, report: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.report = report or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.report, **super().to_dict()}

@@ -13,10 +13,12 @@ from typing import Any
 
 from ledger.documents import issuance_schema
 from ledger.reconcile.records import canonical_schema
+from ledger.transparency.bundle import bundle_schema
 
 SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "issuance.schema.json": issuance_schema,
     "reconcile-canonical.schema.json": canonical_schema,
+    "retirement-proof.schema.json": bundle_schema,
 }
 
 

@@ -72,14 +72,7 @@ class SigningMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        envelope = self.verify(stored_event)
-        cls = resolve_topic(stored_event.topic)
-        state = decode_fields(cls, envelope.fields["event"])
-        state["originator_id"] = UUID(str(stored_event.originator_id))
-        state["originator_version"] = stored_event.originator_version
-        domain_event = object.__new__(cls)
-        object.__setattr__(domain_event, "__dict__", state)
-        return typing.cast(DomainEventProtocol[UUID], domain_event)
+        return domain_event_of(stored_event, self.verify(stored_event))
 
     def verify(self, stored_event: StoredEvent) -> Envelope:
         """Check one stored event; raise VerificationFailed naming aggregate and version."""
@@ -150,6 +143,17 @@ class SigningMapper(Mapper[UUID]):
         self._heads.move_to_end(originator_id)
         if len(self._heads) > HEADS_CACHE_SIZE:
             self._heads.popitem(last=False)
+
+
+def domain_event_of(stored_event: StoredEvent, envelope: Envelope) -> DomainEventProtocol[UUID]:
+    """The domain event a verified envelope holds."""
+    cls = resolve_topic(stored_event.topic)
+    state = decode_fields(cls, envelope.fields["event"])
+    state["originator_id"] = UUID(str(stored_event.originator_id))
+    state["originator_version"] = stored_event.originator_version
+    domain_event = object.__new__(cls)
+    object.__setattr__(domain_event, "__dict__", state)
+    return typing.cast(DomainEventProtocol[UUID], domain_event)
 
 
 def check_binding(stored_event: StoredEvent, envelope: Envelope, where: str) -> None:

@@ -1,0 +1,157 @@
+"""`ledger verify` and `ledger verify-consistency`: offline checks a buyer or auditor runs.
+
+Neither opens a database. Both take the operator's public key as ``--key`` (a C2SP verifier key
+``name+hexid+base64``, or a file holding one) or a trust list as ``--trust`` (from
+``ledger keys trust --export``), and exit 0 when every check passes or 5 naming the first that
+failed. The key arguments are the user's own input: a malformed one is a usage error (2), a
+missing file is not found (3); anything wrong with the proof itself is a failed verification (5).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ledger.errors import CheckpointInvalid, InvalidArgument
+from ledger.parsing import read_file
+from ledger.render import reporter
+from ledger.signing.keys import TrustedKey, read_trust
+from ledger.transparency.checkpoint import Checkpoint
+from ledger.transparency.verify import (
+    VerifiedConsistency,
+    VerifiedRetirement,
+    parse_consistency_proof,
+    verify_bundle,
+    verify_consistency_files,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def trust_options(command: F) -> F:
+    """--key, --trust and --json."""
+    command = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(
+        command
+    )
+    command = click.option(
+        "--trust", metavar="FILE", help="Trust list from `ledger keys trust --export`."
+    )(command)
+    return click.option(
+        "--key", metavar="VKEY",
+        help="The operator's verifier key (name+hexid+base64), or a file holding it.",
+    )(command)
+
+
+@click.command("verify")
+@click.argument("file", metavar="FILE")
+@trust_options
+def verify(file: str, key: str | None, trust: str | None, as_json: bool) -> None:
+    """Check a retirement proof file offline, with no database.
+
+    Checks, in order: the file parses, the checkpoint's signature, the tree size, the event's
+    inclusion in the log, the event's signature (key valid at the event's time), that the
+    event is a retirement, and that the summary is what was signed. Exit 0 with a one-line
+    confirmation, or 5 naming the first check that failed.
+    """
+    trusted = trusted_keys(key, trust)
+    result = verify_bundle(read_file(file), trusted)
+    reporter(as_json).show(retirement_json(result) if as_json else confirmation(result))
+
+
+@click.command("verify-consistency")
+@click.argument("old_checkpoint", metavar="OLD_CHECKPOINT")
+@click.argument("new_checkpoint", metavar="NEW_CHECKPOINT")
+@click.argument("proof", metavar="PROOF")
+@trust_options
+def verify_consistency(old_checkpoint: str, new_checkpoint: str, proof: str, key: str | None,
+                       trust: str | None, as_json: bool) -> None:
+    """Check offline that the log of NEW_CHECKPOINT only grew from OLD_CHECKPOINT.
+
+    Both are signed checkpoint files; PROOF is the RFC 9162 consistency proof, one base64 hash
+    per line, as `ledger consistency` prints it.
+    """
+    trusted = trusted_keys(key, trust)
+    result = verify_consistency_files(
+        read_file(old_checkpoint), read_file(new_checkpoint),
+        parse_consistency_proof(read_file(proof)), trusted,
+    )
+    reporter(as_json).show(consistency_json(result) if as_json else grew(result))
+
+
+def trusted_keys(key: str | None, trust: str | None) -> list[TrustedKey]:
+    """The keys from exactly one of --key or --trust."""
+    if trust is not None and key is None:
+        return read_trust(Path(trust))[1]
+    if key is None or trust is not None:
+        raise InvalidArgument("expected exactly one of --key VKEY or --trust FILE")
+    text = read_file(key).decode(errors="replace").strip() if os.path.isfile(key) else key
+    try:
+        return [TrustedKey.from_dict({"verifier_key": text})]
+    except CheckpointInvalid as error:
+        raise InvalidArgument(
+            f"--key: expected a verifier key name+hexid+base64 or a file holding one, "
+            f"found {text[:100]!r} ({error.message})"
+        ) from None
+
+
+def confirmation(result: VerifiedRetirement) -> str:
+    """One line: who retired how much of what, for whom, in which checkpoint."""
+    s, checkpoint = result.summary, result.checkpoint
+    serials = ", ".join(f"{b.first}..{b.last}" for b in s.blocks)
+    on_behalf = f" on behalf of {_shown(s.buyer)}" if s.buyer != s.holder else ""
+    return (
+        f"verified: {_shown(s.holder)} retired {s.quantity} credits of {_shown(s.batch)} "
+        f"({_shown(s.source)}, vintage {s.vintage}, serials {serials}){on_behalf} for "
+        f"{s.beneficiary!r}, claim period {_shown(s.claim_period)}, at {_shown(s.retired_at)} "
+        f"(retirement {_shown(s.retirement_id)}); leaf {result.leaf_index} of checkpoint "
+        f"{_shown(checkpoint.origin)} at tree size {checkpoint.size}, event key "
+        f"{result.event_key_id}"
+    )
+
+
+def retirement_json(result: VerifiedRetirement) -> dict[str, Any]:
+    return {
+        "verified": True,
+        "retirement": result.summary.model_dump(),
+        "leaf_index": result.leaf_index,
+        "checkpoint": _checkpoint_json(result.checkpoint),
+        "event_key_id": result.event_key_id,
+    }
+
+
+def grew(result: VerifiedConsistency) -> str:
+    return (
+        f"consistent: {_shown(result.old.origin)} grew from tree size {result.old.size} to "
+        f"{result.new.size} without changing a leaf"
+    )
+
+
+def consistency_json(result: VerifiedConsistency) -> dict[str, Any]:
+    return {
+        "consistent": True,
+        "old": _checkpoint_json(result.old),
+        "new": _checkpoint_json(result.new),
+    }
+
+
+def _checkpoint_json(checkpoint: Checkpoint) -> dict[str, Any]:
+    return {
+        "origin": checkpoint.origin,
+        "tree_size": checkpoint.size,
+        "root_hash": base64.b64encode(checkpoint.root_hash).decode("ascii"),
+    }
+
+
+def _shown(text: str) -> str:
+    # Signed text still goes to a terminal: anything unprintable is shown escaped.
+    return text if text.isprintable() else repr(text)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(verify)
+    cli.add_command(verify_consistency)

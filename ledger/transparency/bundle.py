@@ -1,0 +1,228 @@
+"""The retirement proof file: one signed ``Retirement.Recorded`` event, proved into the log.
+
+A proof bundle is JSON with a fixed ``format`` identifier, a human-readable ``summary`` of the
+retirement, the event's exact signed bytes and signature (base64), its ``leaf_index``, the
+``tree_size`` and RFC 9162 ``inclusion_path`` (base64 hashes, leaf to root), and the signed C2SP
+``checkpoint`` that covers it. ``schemas/retirement-proof.schema.json`` is generated from
+:class:`ProofBundle`.
+
+A proof file has one spelling, the one :func:`bundle_json` writes: two-space indented JSON with
+the fields in schema order, non-ASCII characters unescaped, and a final newline (the same text
+Python's ``json.dumps(data, indent=2, ensure_ascii=False) + "\\n"`` prints). :func:`parse_bundle`
+refuses any other spelling, so no byte of a proof file can change without the proof failing.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ledger.errors import InvalidArgument, ProofMalformed
+from ledger.signing.envelope import open_envelope, seal
+from ledger.transparency.checkpoint import MAX_UINT64
+from ledger.transparency.tlog_proof import format_tlog_proof
+
+Format = Literal["carbon-ledger/retirement-proof/v1"]
+FORMAT: Format = "carbon-ledger/retirement-proof/v1"
+RETIREMENT_TOPIC = "ledger.aggregates.retirement:Retirement.Recorded"
+"""The topic of ``Retirement.Recorded``, spelled out so the verifier needs no domain import."""
+
+MAX_FILE_BYTES = 256 * 1024
+"""The largest proof file (bundle or consistency proof) a verifier reads; real ones are ~3 KiB."""
+
+
+# Canonical base64 (RFC 4648 §3.5: the unused bits of the last character are zero) as patterns,
+# so that the schema alone refuses a second spelling of the same bytes. A final "x=" needs x in
+# the first set (2 zero bits), a final "x==" in the second (4 zero bits).
+_B64, _END1, _END2 = "[A-Za-z0-9+/]", "[AEIMQUYcgkosw048]", "[AQgw]"
+Base64 = Annotated[str, Field(
+    min_length=4, pattern=f"^(?:{_B64}{{4}})*(?:{_B64}{_END2}==|{_B64}{{2}}{_END1}=)?$"
+)]
+Hash = Annotated[str, Field(pattern=f"^{_B64}{{42}}{_END1}=$", description="SHA-256, base64")]
+Signature = Annotated[str, Field(pattern=f"^{_B64}{{85}}{_END2}==$", description="Ed25519")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class SerialBlock(_Model):
+    """An inclusive block of serial numbers within the batch."""
+
+    first: int
+    last: int
+
+
+class RetirementSummary(_Model):
+    """What the signed event says, for people: each field is checked against the event."""
+
+    retirement_id: str = Field(description="The retirement's id (the event's originator id).")
+    beneficiary: str
+    buyer: str = Field(description="The eligible buyer the credits were retired for.")
+    holder: str = Field(description="The account the credits were retired from.")
+    quantity: int = Field(description="Credits retired, one tonne of CO2e each.")
+    batch: str
+    source: str = Field(description="LEAF (ART TREES) or DAC.")
+    vintage: int
+    blocks: list[SerialBlock]
+    reason: str
+    claim_period: str
+    retired_at: str = Field(description="The signed event's timestamp, verbatim.")
+
+
+class SignedEvent(_Model):
+    """The event's exact signed payload bytes and its Ed25519 signature, both base64."""
+
+    payload: Base64
+    signature: Signature
+
+    def payload_bytes(self) -> bytes:
+        """The signed payload (RFC 8785 JSON) exactly as logged."""
+        return base64.b64decode(self.payload)
+
+    def signature_bytes(self) -> bytes:
+        """The 64-byte Ed25519 signature over the payload."""
+        return base64.b64decode(self.signature)
+
+
+class ProofBundle(_Model):
+    """A retirement proof: the signed event, where it sits in the log, and the checkpoint."""
+
+    format: Format
+    summary: RetirementSummary
+    event: SignedEvent
+    leaf_index: int = Field(ge=0, le=MAX_UINT64)
+    tree_size: int = Field(ge=1, le=MAX_UINT64)
+    inclusion_path: list[Hash] = Field(max_length=64, description="Leaf to root (RFC 9162).")
+    checkpoint: str = Field(description="The C2SP signed checkpoint note, verbatim.")
+
+    def path_hashes(self) -> list[bytes]:
+        """The inclusion path as raw 32-byte hashes."""
+        return [base64.b64decode(hash_) for hash_ in self.inclusion_path]
+
+
+_SAME_NAME_FIELDS = (
+    "beneficiary", "buyer", "holder", "quantity", "batch", "source", "vintage", "reason",
+    "claim_period",
+)
+
+
+def summary_of(envelope_fields: Mapping[str, Any]) -> RetirementSummary:
+    """The summary a signed retirement envelope says; ValueError when a field is missing or
+    of the wrong type."""
+    try:
+        event = envelope_fields["event"]
+        return RetirementSummary.model_validate({
+            "retirement_id": envelope_fields["originator_id"],
+            **{name: event[name] for name in _SAME_NAME_FIELDS},
+            "blocks": [{"first": first, "last": last} for first, last in event["blocks"]],
+            "retired_at": event["timestamp"],
+        })
+    except KeyError as error:
+        raise ValueError(f"the signed event has no field {error}") from None
+    except ValidationError as error:
+        raise ValueError(f"the signed event's {first_error(error)}") from None
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"the signed event is not shaped as a retirement ({error})") from None
+
+
+
+def make_bundle(
+    payload: bytes,
+    signature: bytes,
+    leaf_index: int,
+    tree_size: int,
+    inclusion_path: Sequence[bytes],
+    signed_checkpoint: str,
+) -> ProofBundle:
+    """The proof bundle of one retirement event; the summary is read from the signed payload.
+
+    Raises InvalidArgument for a payload that is not a signed retirement envelope or values
+    out of range. It does not verify the proof: callers holding the trust list should run
+    :func:`ledger.transparency.verify.verify_bundle` on :func:`bundle_json` before handing it out.
+    """
+    try:
+        envelope = open_envelope(seal(payload, signature))
+        topic = envelope.fields["topic"]
+        if topic != RETIREMENT_TOPIC:
+            raise ValueError(f"expected a {RETIREMENT_TOPIC} event, found {topic!r}")
+        return ProofBundle(
+            format=FORMAT,
+            summary=summary_of(envelope.fields),
+            event=SignedEvent(payload=_b64(payload), signature=_b64(signature)),
+            leaf_index=leaf_index,
+            tree_size=tree_size,
+            inclusion_path=[_b64(hash_) for hash_ in inclusion_path],
+            checkpoint=signed_checkpoint,
+        )
+    except ValueError as error:  # pydantic's ValidationError is a ValueError
+        raise InvalidArgument(f"cannot make a retirement proof: {error}") from None
+
+
+def bundle_json(bundle: ProofBundle) -> bytes:
+    """The proof file's one canonical spelling (see the module docstring)."""
+    return (bundle.model_dump_json(indent=2) + "\n").encode()
+
+
+def parse_bundle(raw: bytes) -> ProofBundle:
+    """Parse a proof file strictly: size, JSON, the model, then the canonical spelling.
+
+    Raises ProofMalformed; an empty input is malformed.
+    """
+    if not raw:
+        raise ProofMalformed("expected a proof file, found empty input")
+    if len(raw) > MAX_FILE_BYTES:
+        raise ProofMalformed(
+            f"expected a proof file of at most {MAX_FILE_BYTES} bytes, found {len(raw)}"
+        )
+    try:
+        bundle = ProofBundle.model_validate_json(raw)
+        canonical = bundle_json(bundle)
+    except ValidationError as error:
+        raise ProofMalformed(first_error(error)) from None
+    except ValueError as error:  # a str pydantic accepted but cannot write back out
+        raise ProofMalformed(f"expected text that can be written as UTF-8, found {error}") from None
+    if canonical != raw:
+        same = zip(canonical, raw, strict=False)
+        offset = next((i for i, (a, b) in enumerate(same) if a != b), min(len(canonical), len(raw)))
+        raise ProofMalformed(
+            f"expected the file exactly as `ledger proof` wrote it (canonical JSON), found a "
+            f"difference at byte {offset}"
+        )
+    return bundle
+
+
+def to_tlog_proof(bundle: ProofBundle) -> str:
+    """The same proof as C2SP ``tlog-proof@v1`` text (https://c2sp.org/tlog-proof).
+
+    The event bytes do not fit in that format, so a tlog-proof verifier must be given the leaf
+    from elsewhere: SHA-256(0x00 || the event's signed payload), the ``event.payload`` of the
+    bundle. Given it and the operator's verifier key, a tlog-proof verifier checks that the
+    checkpoint is signed by that key and names the expected log (origin), and that the leaf is at
+    ``index`` in the tree that checkpoint commits to. It does not check the event's own
+    signature, its key's validity window, that the event is a retirement, or any field of the
+    summary: only :func:`ledger.transparency.verify.verify_bundle` does.
+    """
+    return format_tlog_proof(bundle.leaf_index, bundle.path_hashes(), bundle.checkpoint)
+
+
+def bundle_schema() -> dict[str, Any]:
+    """The JSON Schema of the proof file, for ``schemas/retirement-proof.schema.json``."""
+    schema = ProofBundle.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Retirement proof"
+    return schema
+
+
+def first_error(error: ValidationError) -> str:
+    """The first failure of a validation, on one line: where, then what."""
+    first = error.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the file"
+    return f"`{where}`: {first['msg']}"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")

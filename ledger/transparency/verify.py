@@ -1,0 +1,224 @@
+"""Offline verification of retirement proofs and of consistency between two checkpoints.
+
+Everything here needs only the operator's public key(s): no database, no network. It reads in
+one sitting: :func:`verify_bundle` runs the checks of :data:`BUNDLE_CHECKS` in order, and
+:func:`verify_consistency_files` those of :data:`CONSISTENCY_CHECKS`. Both fail closed: each
+returns only when every check passed, and otherwise raises a
+:class:`~ledger.errors.VerificationFailed` whose message names the first check that failed.
+
+What a checkpoint cannot tell: it carries no time, so any trusted key may sign it, whatever its
+validity window. Event signatures are held to their key's window (the event carries its time).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from ledger.errors import (
+    CheckpointInvalid,
+    ConsistencyFailed,
+    NotARetirement,
+    ProofInvalid,
+    SignatureInvalid,
+    SummaryMismatch,
+    UnknownKey,
+    VerificationFailed,
+)
+from ledger.signing.envelope import Envelope, open_envelope, seal
+from ledger.signing.keys import TrustedKey, raw_public
+from ledger.transparency.bundle import (
+    MAX_FILE_BYTES,
+    RETIREMENT_TOPIC,
+    RetirementSummary,
+    parse_bundle,
+    summary_of,
+)
+from ledger.transparency.checkpoint import Checkpoint, open_checkpoint
+from ledger.transparency.merkle import HASH_SIZE, leaf_hash, verify_consistency, verify_inclusion
+from ledger.transparency.note import Verifier, decode_base64
+
+BUNDLE_CHECKS = (
+    "proof file", "checkpoint signature", "tree size", "inclusion", "event signature",
+    "event type", "summary",
+)
+"""The checks :func:`verify_bundle` runs, in order; a failure names its number and name."""
+
+CONSISTENCY_CHECKS = ("old checkpoint signature", "new checkpoint signature", "origin",
+                      "consistency")
+"""The checks :func:`verify_consistency_files` runs, in order."""
+
+
+@dataclass(frozen=True)
+class VerifiedRetirement:
+    """What a verified proof establishes: the operator's log holds, at ``leaf_index`` under the
+    signed ``checkpoint``, a retirement event signed by ``event_key_id`` saying ``summary``."""
+
+    summary: RetirementSummary
+    checkpoint: Checkpoint
+    leaf_index: int
+    event_key_id: str
+
+
+@dataclass(frozen=True)
+class VerifiedConsistency:
+    """Two signed checkpoints of one log, the ``new`` tree extending the ``old`` one."""
+
+    old: Checkpoint
+    new: Checkpoint
+
+
+def verify_bundle(raw: bytes, trusted: Sequence[TrustedKey]) -> VerifiedRetirement:
+    """Check a proof file against the trusted keys; return what it proves or raise.
+
+    Raises a VerificationFailed error (exit 5) naming the first failed check of
+    :data:`BUNDLE_CHECKS`. An empty ``trusted`` trusts nothing, so every proof fails.
+    """
+    # 1. The file parses: at most MAX_FILE_BYTES, strict JSON, the model, the one canonical
+    #    spelling (so that no byte can change without one of the checks below noticing).
+    with _check(BUNDLE_CHECKS, 1):
+        bundle = parse_bundle(raw)
+        payload, signature = bundle.event.payload_bytes(), bundle.event.signature_bytes()
+    # 2. A trusted key signed the checkpoint (C2SP signed note; unknown keys' lines ignored).
+    with _check(BUNDLE_CHECKS, 2):
+        checkpoint = open_checkpoint(bundle.checkpoint, verifiers(trusted))
+    # 3. The bundle's tree size is the checkpoint's: step 4 uses the signed one, and a field
+    #    nothing checked could be edited unnoticed.
+    with _check(BUNDLE_CHECKS, 3):
+        if bundle.tree_size != checkpoint.size:
+            raise ProofInvalid(
+                f"expected the checkpoint's tree size {checkpoint.size}, found {bundle.tree_size}"
+            )
+    # 4. RFC 9162 §2.1.3.2: the leaf hash of the exact signed bytes, at leaf_index, with the
+    #    inclusion path, yields the checkpoint's root hash.
+    with _check(BUNDLE_CHECKS, 4):
+        verify_inclusion(leaf_hash(payload), bundle.leaf_index, checkpoint.size,
+                         bundle.path_hashes(), checkpoint.root_hash)
+    # 5. The event's own Ed25519 signature, by a trusted key valid when the event was made.
+    #    (The payload is parsed first to find its key id and time: step 4 already tied these
+    #    bytes to a trusted checkpoint.)
+    with _check(BUNDLE_CHECKS, 5):
+        envelope, key = _open_signed_event(payload, signature, trusted)
+    # 6. The event is a retirement, not some other signed event of the log.
+    with _check(BUNDLE_CHECKS, 6):
+        if envelope.fields["topic"] != RETIREMENT_TOPIC:
+            raise NotARetirement(
+                f"expected a {RETIREMENT_TOPIC} event, found {envelope.fields['topic']!r}"
+            )
+    # 7. The human-readable summary says exactly what the signed event says, field for field.
+    with _check(BUNDLE_CHECKS, 7):
+        _compare_summary(bundle.summary, envelope)
+    return VerifiedRetirement(bundle.summary, checkpoint, bundle.leaf_index, key.key_id)
+
+
+def verify_consistency_files(
+    old_checkpoint_text: str | bytes,
+    new_checkpoint_text: str | bytes,
+    proof_hashes: Sequence[bytes],
+    trusted: Sequence[TrustedKey],
+) -> VerifiedConsistency:
+    """Check that the log of the new signed checkpoint only grew from the old one.
+
+    Raises a VerificationFailed error naming the first failed check of
+    :data:`CONSISTENCY_CHECKS`.
+    """
+    trusted_verifiers = verifiers(trusted)
+    # 1-2. A trusted key signed each checkpoint.
+    with _check(CONSISTENCY_CHECKS, 1):
+        old = open_checkpoint(old_checkpoint_text, trusted_verifiers)
+    with _check(CONSISTENCY_CHECKS, 2):
+        new = open_checkpoint(new_checkpoint_text, trusted_verifiers)
+    # 3. Both are heads of the same log.
+    with _check(CONSISTENCY_CHECKS, 3):
+        if new.origin != old.origin:
+            raise CheckpointInvalid(f"expected origin {old.origin!r}, found {new.origin!r}")
+    # 4. RFC 9162 §2.1.4.2: the proof links the old root to the new one.
+    with _check(CONSISTENCY_CHECKS, 4):
+        verify_consistency(old.size, new.size, proof_hashes, old.root_hash, new.root_hash)
+    return VerifiedConsistency(old, new)
+
+
+def parse_consistency_proof(text: str | bytes) -> list[bytes]:
+    """Read a consistency proof file: one base64 SHA-256 hash per line, each ending in a
+    newline (the last newline may be missing); an empty file is the empty proof.
+
+    Raises ConsistencyFailed for anything else.
+    """
+    if len(text) > MAX_FILE_BYTES:
+        raise ConsistencyFailed(f"expected at most {MAX_FILE_BYTES} bytes, found {len(text)}")
+    try:
+        lines = (text.decode() if isinstance(text, bytes) else text).removesuffix("\n")
+        hashes = [decode_base64(line) for line in lines.split("\n")] if lines else []
+    except ValueError as error:  # UnicodeDecodeError too
+        raise ConsistencyFailed(f"malformed consistency proof: {error}") from None
+    for number, hash_ in enumerate(hashes, start=1):
+        if len(hash_) != HASH_SIZE:
+            raise ConsistencyFailed(
+                f"line {number}: expected a {HASH_SIZE}-byte hash, found {len(hash_)} bytes"
+            )
+    return hashes
+
+
+def format_consistency_proof(hashes: Sequence[bytes]) -> str:
+    """The consistency proof file that :func:`parse_consistency_proof` reads."""
+    return "".join(f"{base64.b64encode(hash_).decode()}\n" for hash_ in hashes)
+
+
+def verifiers(trusted: Sequence[TrustedKey]) -> list[Verifier]:
+    """The signed-note verifiers of trusted keys (a key's note name is its ``name``)."""
+    return [Verifier(key.name, raw_public(key.public_key)) for key in trusted]
+
+
+@contextmanager
+def _check(checks: Sequence[str], number: int) -> Iterator[None]:
+    try:
+        yield
+    except VerificationFailed as error:
+        name = checks[number - 1]
+        raise type(error)(f"check {number} of {len(checks)} ({name}): {error.message}") from None
+
+
+def _open_signed_event(
+    payload: bytes, signature: bytes, trusted: Sequence[TrustedKey]
+) -> tuple[Envelope, TrustedKey]:
+    try:
+        envelope = open_envelope(seal(payload, signature))
+        key_id, event = str(envelope.fields["key"]), envelope.fields["event"]
+        made_at = datetime.fromisoformat(event["timestamp"])
+    except (ValueError, TypeError, KeyError, RecursionError) as error:
+        raise SignatureInvalid(f"expected a signed event envelope with a time, found {error}") \
+            from None
+    keys = [key for key in trusted if key.key_id == key_id]
+    if not keys:
+        raise UnknownKey(f"expected the event signed by a trusted key, found key {key_id}")
+    if not keys[0].verify(signature, payload):
+        raise SignatureInvalid(f"signature by key {key_id} does not verify")
+    # A naive time cannot be placed in a window, so it is refused rather than guessed.
+    if made_at.tzinfo is None or not any(_valid_at(key, made_at) for key in keys):
+        raise SignatureInvalid(
+            f"event made at {event['timestamp']}, outside every validity window of key {key_id}"
+        )
+    return envelope, keys[0]
+
+
+def _valid_at(key: TrustedKey, moment: datetime) -> bool:
+    try:
+        return key.valid_at(moment)
+    except TypeError:  # a trust list with naive times cannot be compared: not valid
+        return False
+
+
+def _compare_summary(summary: RetirementSummary, envelope: Envelope) -> None:
+    try:
+        signed = summary_of(envelope.fields).model_dump()
+    except ValueError as error:
+        raise SummaryMismatch(f"expected a signed event with every summary field: {error}") \
+            from None
+    for name, found in summary.model_dump().items():
+        if found != signed[name]:
+            raise SummaryMismatch(
+                f"field `{name}`: the signed event says {signed[name]!r}, the summary {found!r}"
+            )
