@@ -11,10 +11,16 @@ from importlib import resources
 from pathlib import Path
 
 from ledger.app import Ledger
+from ledger.audit.run import audit
+from ledger.cli_projections import PROJECTIONS
 from ledger.context import Settings, initialise
 from ledger.documents import parse_issuance
 from ledger.errors import LedgerError
+from ledger.projections.runner import Runner, catch_up, open_database
 from ledger.render import text_of
+from ledger.transparency.bundle import bundle_json
+from ledger.transparency.checkpoints import retirement_proof
+from ledger.transparency.verify import verify_bundle
 
 
 def example(name: str) -> bytes:
@@ -39,12 +45,12 @@ def tell(where: Path) -> None:
     settings = Settings(db=str(where / "demo.db"), key_dir=str(where / "keys"))
     ledger, _ = initialise(settings, origin="demo.carbon-ledger.example/log")
     try:
-        story(ledger, where)
+        story(ledger, settings, where)
     finally:
         ledger.close()
 
 
-def story(ledger: Ledger, where: Path) -> None:
+def story(ledger: Ledger, settings: Settings, where: Path) -> None:
     print(f"A fresh ledger in {where} (SQLite), every event signed by the operator's key "
           f"{ledger.keyring.require_signer().public.verifier_key}")
 
@@ -95,6 +101,28 @@ def story(ledger: Ledger, where: Path) -> None:
         print(text_of(ledger.show_batch(ref)))
     for holder in ("northwind", "contoso", "operator"):
         print(text_of(ledger.balance(holder)))
+    prove_and_audit(ledger, settings, where)
+
+
+def prove_and_audit(ledger: Ledger, settings: Settings, where: Path) -> None:
+    db = open_database(settings.store)
+    try:
+        step("8. Northwind gets a proof of its retirement and checks it with only the public key")
+        bundle = retirement_proof(ledger, db, "ret-1")
+        proof = where / "northwind-retirement-proof.json"
+        proof.write_bytes(bundle_json(bundle))
+        public_keys = list(ledger.keyring.trusted.values())
+        verified = verify_bundle(proof.read_bytes(), public_keys)
+        print(f"proof: leaf {verified.leaf_index} of a signed checkpoint of "
+              f"{verified.checkpoint.size} events ({proof.stat().st_size} bytes)")
+        print(f"verified offline: {verified.summary.quantity} credits of "
+              f"{verified.summary.batch} retired for {verified.summary.beneficiary!r}")
+
+        step("9. The auditor replays the whole log from zero and compares everything")
+        catch_up([Runner(ledger, db, projection()) for projection in PROJECTIONS.values()])
+        print(audit(ledger, db, public_keys, jobs=1).summary())
+    finally:
+        db.close()
 
 
 def refused(who: str, attempt: object) -> None:

@@ -1,0 +1,1 @@
+"""`ledger audit`: replay the whole log and check everything, alone."""

@@ -1,0 +1,184 @@
+"""The audit's one pass over the log, in notification order, streaming.
+
+Per event: the envelope and the columns it binds, the key (trusted, in rotation order, valid
+at that time), the signature (in worker processes), the per-aggregate hash link, the domain
+replay into fresh in-memory batches with the conservation invariant checked, and the leaf of
+a freshly recomputed Merkle tree, compared with every signed checkpoint it reaches.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.persistence import Notification
+
+from ledger.aggregates.batch import CreditBatch
+from ledger.audit.report import AuditReport, Problem
+from ledger.audit.signatures import Check, SignatureChecker
+from ledger.audit.state import LedgerState
+from ledger.signing.envelope import GENESIS, Envelope, open_envelope
+from ledger.signing.keys import TrustedKey
+from ledger.signing.mapper import check_binding, domain_event_of
+from ledger.transparency import merkle
+from ledger.transparency.checkpoint import Checkpoint
+
+PAGE = 1000
+Progress = Callable[[int, int], None]
+
+
+class Replay:
+    """Feeds events through every check; collects problems instead of stopping (unless
+    ``fail_fast``)."""
+
+    def __init__(self, trusted: dict[str, TrustedKey], checker: SignatureChecker,
+                 checkpoints: dict[int, Checkpoint], report: AuditReport,
+                 fail_fast: bool = False) -> None:
+        self.trusted = trusted
+        self.checker = checker
+        self.checkpoints = checkpoints
+        self.report = report
+        self.fail_fast = fail_fast
+        self.tree = merkle.CompactRange()
+        self.heads: dict[str, tuple[int, str]] = {}
+        self.state = LedgerState()
+        self.current_key: str | None = None
+        self.page: list[Check] = []
+        self.roots: dict[int, bytes] = {}
+
+    @property
+    def stop(self) -> bool:
+        return self.fail_fast and bool(self.report.problems)
+
+    def problem(self, kind: str, n: Notification | None, expected: str, found: str) -> None:
+        self.report.problems.append(Problem(
+            kind, n.id if n else None, str(n.originator_id) if n else None,
+            n.originator_version if n else None, expected, found))
+
+    def feed(self, n: Notification, envelope: Envelope | None) -> None:
+        payload = bytes(n.state).rpartition(b"\n")[0]
+        self.leaf(n, payload)
+        self.report.events += 1
+        self.report.last_position = n.id
+        if envelope is None:
+            return
+        try:
+            check_binding(n, envelope, "event")
+        except Exception as e:  # the one error check_binding raises, with its message
+            self.problem("signature_invalid", n, "stored columns equal to the signed ones",
+                         str(e).split(": ", 1)[-1])
+        self.key(n, envelope)
+        self.chain(n, envelope)
+        self.replay(n, envelope)
+
+    def key(self, n: Notification, envelope: Envelope) -> None:
+        key_id = envelope.key_id
+        trusted = self.trusted.get(key_id)
+        if trusted is None:
+            self.problem("unknown_key", n, "a key on the trust list", f"key {key_id}")
+            return
+        self.page.append((n.id, key_id, envelope.payload, envelope.signature))
+        if len(self.page) >= PAGE or self.fail_fast:
+            self.flush()
+        made_at = datetime.fromisoformat(str(envelope.fields["event"]["timestamp"]))
+        if not trusted.valid_at(made_at):
+            self.problem("key_not_valid", n, f"key {key_id} valid from {trusted.valid_from} "
+                         f"to {trusted.valid_until}", f"an event made at {made_at.isoformat()}")
+        if self.current_key is None:
+            self.current_key = key_id
+        elif key_id != self.current_key:
+            self.problem("key_not_valid", n, f"the key in force at this position "
+                         f"({self.current_key})", f"key {key_id}")
+        if n.topic.endswith(":Operator.KeyRotated"):
+            new_key = str(envelope.fields["event"]["new_verifier_key"]).split("+")[1]
+            self.current_key = new_key
+
+    def flush(self) -> None:
+        for position in self.checker.submit(self.page):
+            self.report.problems.append(Problem(
+                "signature_invalid", position, None, None, "a valid Ed25519 signature",
+                "a signature that does not verify"))
+        self.report.signatures_checked += len(self.page)
+        self.page = []
+
+    def chain(self, n: Notification, envelope: Envelope) -> None:
+        originator = str(n.originator_id)
+        version, digest = self.heads.get(originator, (0, GENESIS))
+        if n.originator_version != version + 1:
+            self.problem("chain_broken", n, f"version {version + 1} next",
+                         f"version {n.originator_version} (an event is missing or moved)")
+        elif envelope.prev != digest:
+            self.problem("chain_broken", n, f"a link to {digest[:16]}…",
+                         f"{envelope.prev[:16]}… (the event before it changed)")
+        self.heads[originator] = (n.originator_version, envelope.digest)
+        self.report.aggregates = len(self.heads)
+
+    def replay(self, n: Notification, envelope: Envelope) -> None:
+        try:
+            event = domain_event_of(n, envelope)
+            checked = self.state.apply(n.topic, event)
+        except Exception as e:  # a history the domain model itself cannot replay
+            self.problem("conservation_violated", n, "an event the batch can apply",
+                         f"{type(e).__name__}: {e}")
+            return
+        if checked is not None:
+            self.invariant(n, checked)
+
+    def invariant(self, n: Notification, batch: CreditBatch) -> None:
+        t = batch.totals()
+        self.report.invariant_checks += 1
+        pools = t["available"] + t["reserved"] + t["held"] + t["retired"]
+        if t["minted"] != pools:
+            self.problem("conservation_violated", n, f"minted {t['minted']} = available + "
+                         "reserved + held + retired", f"{pools}")
+
+    def leaf(self, n: Notification, payload: bytes) -> None:
+        self.tree.append(merkle.leaf_hash(payload))
+        size = self.tree.size
+        checkpoint = self.checkpoints.get(size)
+        if size in self.roots or checkpoint is not None:
+            self.roots[size] = self.tree.root()
+        if checkpoint is not None:
+            self.report.checkpoints_checked += 1
+            if checkpoint.root_hash != self.roots[size]:
+                self.problem("checkpoint_mismatch", n, "the signed root of tree size "
+                             f"{size} to equal the root recomputed from the events",
+                             "a different root (an event was changed, removed or reordered)")
+
+
+def parse(n: Notification, replay: Replay) -> Envelope | None:
+    try:
+        return open_envelope(bytes(n.state))
+    except ValueError as e:
+        replay.problem("signature_invalid", n, "a signed envelope", str(e))
+        return None
+
+
+def run_replay(app: Any, replay: Replay, upto: int | None, as_of: datetime | None,
+               progress: Progress | None = None) -> None:
+    """Stream the log through ``replay`` until its end, ``upto`` or ``as_of``."""
+    head = app.recorder.max_notification_id() or 0
+    end = min(head, upto) if upto is not None else head
+    start, last_report = 1, time.monotonic()
+    while start <= end and not replay.stop:
+        page = app.recorder.select_notifications(start, PAGE, stop=end)
+        if not page:
+            break
+        for n in page:
+            envelope = parse(n, replay)
+            if as_of is not None and envelope is not None:
+                made_at = datetime.fromisoformat(str(envelope.fields["event"]["timestamp"]))
+                if made_at > as_of:
+                    replay.report.stopped_at = f"{as_of.isoformat()} (before position {n.id})"
+                    return
+            replay.feed(n, envelope)
+            if replay.stop:
+                return
+        start = page[-1].id + 1
+        if progress and time.monotonic() - last_report > 2:
+            last_report = time.monotonic()
+            progress(replay.report.last_position, end)
+    if upto is not None and end < head:
+        replay.report.stopped_at = f"position {end}"

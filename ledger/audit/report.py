@@ -1,0 +1,69 @@
+"""What an audit found: counts, and every problem with where it is and expected vs found."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong. ``kind`` is stable: signature_invalid, unknown_key, key_not_valid,
+    chain_broken, conservation_violated, checkpoint_invalid, checkpoint_mismatch,
+    merkle_mismatch, projection_mismatch."""
+
+    kind: str
+    position: int | None
+    aggregate: str | None
+    version: int | None
+    expected: str
+    found: str
+
+    def line(self) -> str:
+        where = " ".join(p for p in (
+            f"position {self.position}" if self.position is not None else "",
+            f"aggregate {self.aggregate}" if self.aggregate else "",
+            f"version {self.version}" if self.version is not None else "",
+        ) if p)
+        return f"{self.kind}: {where}: expected {self.expected}, found {self.found}"
+
+
+@dataclass
+class AuditReport:
+    events: int = 0
+    last_position: int = 0
+    aggregates: int = 0
+    signatures_checked: int = 0
+    checkpoints_checked: int = 0
+    invariant_checks: int = 0
+    projection_rows_compared: int = 0
+    seconds: float = 0.0
+    stopped_at: str | None = None
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    as_of: dict[str, Any] | None = None
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        body = asdict(self)
+        body["clean"] = self.clean
+        body["events_per_second"] = round(self.events / self.seconds) if self.seconds else None
+        return body
+
+    def summary(self) -> str:
+        rate = f"{self.events / self.seconds:,.0f} events/s" if self.seconds else "-"
+        lines = [
+            f"audit {'clean' if self.clean else 'FAILED'}: {self.events} events "
+            f"(to position {self.last_position}), {self.aggregates} aggregates, "
+            f"{self.signatures_checked} signatures, {self.checkpoints_checked} checkpoints, "
+            f"{self.invariant_checks} invariant checks, {self.projection_rows_compared} "
+            f"projection rows compared, {self.seconds:.2f} s ({rate})",
+            *[f"note: {n}" for n in self.notes],
+            *[f"problem {p.line()}" for p in self.problems],
+        ]
+        if self.stopped_at:
+            lines.insert(1, f"stopped at {self.stopped_at}")
+        return "\n".join(lines)

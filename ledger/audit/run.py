@@ -1,0 +1,179 @@
+"""Run an audit: the replay, then the stored checkpoints, transparency log and projections
+compared with what the replay rebuilt."""
+
+from __future__ import annotations
+
+import base64
+import time
+from datetime import datetime
+from typing import Any
+
+from ledger.audit.replay import Progress, Replay, run_replay
+from ledger.audit.report import AuditReport, Problem
+from ledger.audit.signatures import SignatureChecker
+from ledger.audit.state import LedgerState, retirement_digest
+from ledger.errors import LedgerError
+from ledger.eventstore import LedgerStore
+from ledger.projections.runner import Database
+from ledger.signing.keys import TrustedKey, raw_public
+from ledger.transparency import merkle
+from ledger.transparency.checkpoint import Checkpoint, open_checkpoint
+from ledger.transparency.log import prefetched, tree_size
+from ledger.transparency.verify import verifiers
+
+
+def audit(app: LedgerStore, db: Database, trusted: list[TrustedKey], *, jobs: int = 1,
+          upto: int | None = None, as_of: datetime | None = None, fail_fast: bool = False,
+          progress: Progress | None = None) -> AuditReport:
+    """Check everything; never stop at the first problem unless ``fail_fast``."""
+    started = time.perf_counter()
+    report = AuditReport()
+    keys = {k.key_id: raw_public(k.public_key) for k in trusted}
+    checker = SignatureChecker(keys, jobs)
+    try:
+        signed = stored_checkpoints(db, trusted, report)
+        replay = Replay({k.key_id: k for k in trusted}, checker, signed, report, fail_fast)
+        merkle_size = optional(lambda: tree_size(db), 0)
+        replay.roots[merkle_size] = b""
+        run_replay(app, replay, upto, as_of, progress)
+        replay.flush()
+        for position in checker.drain():
+            report.problems.append(Problem("signature_invalid", position, None, None,
+                                           "a valid Ed25519 signature", "one that fails"))
+    finally:
+        checker.close()
+    if fail_fast and report.problems:
+        del report.problems[1:]
+        report.stopped_at = "the first problem (--fail-fast)"
+        report.seconds = time.perf_counter() - started
+        return report
+    historical = upto is not None or as_of is not None
+    covered_to = replay.tree.size
+    for size in sorted(signed):
+        if size > covered_to and not historical:
+            report.problems.append(Problem(
+                "checkpoint_mismatch", None, None, None, f"the log to hold the {size} events "
+                f"a signed checkpoint covers", f"{covered_to} events (events were removed)"))
+    if historical:
+        report.as_of = as_of_figures(replay.state, signed, covered_to)
+    else:
+        compare_stored(db, replay, report, merkle_size)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def optional(read: Any, default: Any) -> Any:
+    """A stored thing that may not exist yet (a projection never built)."""
+    try:
+        return read()
+    except LedgerError:
+        return default
+
+
+def stored_checkpoints(db: Database, trusted: list[TrustedKey],
+                       report: AuditReport) -> dict[int, Checkpoint]:
+    """Every stored checkpoint whose signature verifies; the others are problems."""
+    rows = optional(lambda: db.execute(
+        "SELECT tree_size, root_hash, note FROM checkpoints ORDER BY tree_size"), [])
+    found: dict[int, Checkpoint] = {}
+    for size, root_hash, note in rows:
+        try:
+            checkpoint = open_checkpoint(str(note), verifiers(trusted))
+        except LedgerError as e:
+            report.problems.append(Problem("checkpoint_invalid", None, None, None,
+                                           f"checkpoint {size} signed by a trusted key",
+                                           e.message))
+            continue
+        if (checkpoint.size, checkpoint.root_hash) != (int(size), bytes(root_hash)):
+            report.problems.append(Problem(
+                "checkpoint_invalid", None, None, None, f"checkpoint row {size} to match its "
+                f"signed note", f"note of size {checkpoint.size}, root "
+                f"{base64.b64encode(checkpoint.root_hash).decode()}"))
+        found[checkpoint.size] = checkpoint
+    return found
+
+
+def compare_stored(db: Database, replay: Replay, report: AuditReport, merkle_size: int) -> None:
+    positions = dict(optional(
+        lambda: db.execute("SELECT name, position FROM projection_positions"), []))
+    end = report.last_position
+    for name, compare in COMPARISONS.items():
+        position = positions.get(name)
+        if position is None:
+            report.notes.append(f"projection {name} not built: not compared")
+        elif int(position) != end:
+            report.notes.append(f"projection {name} at position {position}, log at {end}: "
+                                "not compared (run `ledger project` first)")
+        else:
+            compare(db, replay, report, merkle_size)
+
+
+def compare_rows(report: AuditReport, what: str, expected: dict[Any, Any],
+                 found: dict[Any, Any]) -> None:
+    for key in sorted(expected.keys() | found.keys(), key=str):
+        report.projection_rows_compared += 1
+        if expected.get(key) != found.get(key):
+            report.problems.append(Problem("projection_mismatch", None, None, None,
+                                           f"{what}[{key}] = {expected.get(key)}",
+                                           f"{found.get(key)}"))
+
+
+def compare_balances(db: Database, replay: Replay, report: AuditReport, _: int) -> None:
+    rows = db.execute("SELECT holder, batch, available, reserved, retired FROM balances")
+    found = {(h, b): (int(a), int(r), int(t)) for h, b, a, r, t in rows if (a, r, t) != (0, 0, 0)}
+    compare_rows(report, "balances", replay.state.balances(), found)
+
+
+def compare_supply(db: Database, replay: Replay, report: AuditReport, _: int) -> None:
+    rows = db.execute("SELECT batch, minted, available, reserved, held, retired FROM supply")
+    found = {r[0]: tuple(int(v) for v in r[1:]) for r in rows}
+    compare_rows(report, "supply", replay.state.supply(), found)
+
+
+def compare_retirements(db: Database, replay: Replay, report: AuditReport, _: int) -> None:
+    import json
+
+    rows = db.execute("SELECT retirement, buyer, holder, beneficiary, batch, quantity, blocks, "
+                      "reason, claim_period FROM retirements")
+    found = {r[0]: retirement_digest(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7],
+                                     r[8]) for r in rows}
+    expected = replay.state.retirements
+    compare_rows(report, "retirements", {k: v.hex() for k, v in expected.items()},
+                 {k: v.hex() for k, v in found.items()})
+
+
+def compare_merkle(db: Database, replay: Replay, report: AuditReport, size: int) -> None:
+    if size == 0:
+        return
+    stored = merkle.root(size, prefetched(db, lambda r: merkle.root(size, r)))
+    report.projection_rows_compared += 1
+    if stored != replay.roots.get(size):
+        report.problems.append(Problem(
+            "merkle_mismatch", None, None, None, f"the stored transparency log's root at "
+            f"size {size} to equal the recomputed one", "a different root"))
+
+
+COMPARISONS = {
+    "balances": compare_balances,
+    "supply": compare_supply,
+    "retirements": compare_retirements,
+    "merkle_log": compare_merkle,
+}
+
+
+def as_of_figures(state: LedgerState, signed: dict[int, Checkpoint],
+                  size: int) -> dict[str, Any]:
+    covering = min((s for s in signed if s >= size), default=None)
+    return {
+        "events": size,
+        "balances": [{"holder": h, "batch": b, "available": a, "reserved": r, "retired": t}
+                     for (h, b), (a, r, t) in sorted(state.balances().items())],
+        "supply": [dict(zip(("batch", "minted", "available", "reserved", "held", "retired"),
+                            (ref, *row), strict=True))
+                   for ref, row in sorted(state.supply().items())],
+        "retirements_by_buyer": {b: dict(sorted(y.items()))
+                                 for b, y in sorted(state.retired_by_buyer.items())},
+        "covering_checkpoint": None if covering is None else {
+            "tree_size": covering, "root_hash": base64.b64encode(signed[covering].root_hash)
+            .decode()},
+    }
