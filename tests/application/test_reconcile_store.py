@@ -1,0 +1,306 @@
+"""Reconciling registry exports with a ledger built through its own use cases, on SQLite and
+PostgreSQL: a clean run, then one scenario per difference class.
+
+The exports are written in the registries' published layouts, header and row taken from the
+fixtures under ``tests/fixtures/exports``, so only the serials and names change.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+
+from ledger import ids
+from ledger.app import Ledger
+from ledger.reconcile.compare import reconcile
+from ledger.reconcile.ledger_side import LedgerBlock
+from ledger.reconcile.readers import read_export
+from ledger.reconcile.report import ReconcileReport
+from ledger.reconcile.serials import parse_native_serial
+from ledger.reconcile.store_side import StoreLedgerSide
+from tests.support import issuance, open_buyers
+from tests.unit.reconcile.ledger_builders import EXPORTS, only
+
+A, B = "ART:ART102-2021-11", "ART:ART102-2021-12"
+SCOPE_A = "ART-CR-102-2021-11"
+Row = tuple[str, str]
+
+# --- exports in the registries' layouts -------------------------------------------------------
+
+
+def _template(fixture: str) -> tuple[list[str], dict[str, str]]:
+    with (EXPORTS / fixture).open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        return header, dict(zip(header, next(reader), strict=True))
+
+
+def _write(path: Path, fixture: str, rows: Iterable[dict[str, str]]) -> Path:
+    header, template = _template(fixture)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows([{**template, **row}.get(column, "") for column in header] for row in rows)
+    return path
+
+
+def art_retirements(path: Path, *rows: Row) -> Path:
+    """An ART retirement report: one row per ``(native serial, retired on behalf of)``."""
+
+    def row(serial: str, beneficiary: str) -> dict[str, str]:
+        parsed = parse_native_serial(serial, "ART")
+        return {
+            "Vintage": parsed.vintage,
+            "Credit Serial Numbers": serial,
+            "Quantity of Credits": str(parsed.count),
+            "Program ID": parsed.project,
+            "Program Name": "Costa Rica",
+            "Program  Country": "COSTA RICA",
+            "Account Holder": "Operator Trading Ltd",
+            "Retired on Behalf of": beneficiary,
+        }
+
+    return _write(path, "art_retirements.csv", (row(*given) for given in rows))
+
+
+def art_issuances(path: Path, program: str, vintage: int, total: int, buffer: int) -> Path:
+    """An ART issuance report with one program and vintage."""
+    row = {
+        "Program ID": program,
+        "Program Name": "Costa Rica",
+        "Vintage": str(vintage),
+        "Total Emission Reductions/Removals": str(total),
+        "Credits Deposited in Buffer": str(buffer),
+        "Credits Verified": str(total - buffer),
+    }
+    return _write(path, "art_issuances.csv", [row])
+
+
+def canonical(path: Path, *blocks: tuple[str, int, int, str | None]) -> Path:
+    """A canonical export: ``(batch, first, last, beneficiary or None for active)`` per row."""
+
+    def row(ref: str, first: int, last: int, beneficiary: str | None) -> dict[str, str]:
+        scope = SCOPE_A if ref == A else "ART-CR-102-2021-12"
+        return {
+            "registry": "ART",
+            "batch_ref": ref,
+            "serial": f"{scope}-{first} to {last}",
+            "quantity": str(last - first + 1),
+            "status": "active" if beneficiary is None else "retired",
+            "beneficiary": beneficiary or "",
+            "retired_on": "" if beneficiary is None else "2025-06-30",
+            "reason": "",
+        }
+
+    return _write(path, "canonical.csv", (row(*block) for block in blocks))
+
+
+CLEAN_RETIREMENTS: tuple[Row, ...] = (
+    ("ART-CR-102-2021-11-1 to 60", "Acme Corp"),
+    # One retirement split over two rows, as the registry's own reports do.
+    ("ART-CR-102-2021-11-101 to 120", "Globex Inc"),
+    ("ART-CR-102-2021-11-121 to 140", "Globex Inc"),
+    ("ART-CR-102-2021-12-1 to 50", "Globex Inc"),
+)
+LISTING_A = (
+    (A, 1, 60, "Acme Corp"),
+    (A, 61, 100, None),
+    (A, 101, 140, "Globex Inc"),
+    (A, 141, 1000, None),
+)
+LISTING_B = ((B, 1, 50, "Globex Inc"), (B, 51, 500, None))
+
+
+# --- the ledger -------------------------------------------------------------------------------
+
+
+def build(ledger: Ledger) -> None:
+    """Two ART batches; credits retired by a buyer, and by the operator on a buyer's behalf.
+
+    A: 1-60 retired for Acme Corp, 61-100 held by acme, 101-140 retired for Globex Inc, the
+    rest available. B: 1-50 retired for Globex Inc, the rest available.
+    """
+    ledger.mint(issuance())
+    ledger.mint(
+        issuance("LEAF", "ART102-2021-12", 1, 500, serial_native="ART-CR-102-2021-12-1 to 500")
+    )
+    open_buyers(ledger, "acme", "globex")
+    ledger.settle(ledger.reserve("acme", 100, batch=A).reservation)
+    ledger.retire("acme", A, 60, "Acme Corp", "2025 claim", "2025")
+    ledger.retire("operator", A, 40, "Globex Inc", "2025 claim", "2025", on_behalf_of="globex")
+    ledger.retire("operator", B, 50, "Globex Inc", "2025 claim", "2025", on_behalf_of="globex")
+
+
+def run(ledger: Ledger, *exports: Path) -> ReconcileReport:
+    build(ledger)
+    records = (record for export in exports for record in read_export(export))
+    return reconcile(records, StoreLedgerSide(ledger))
+
+
+# --- the store as the reconciliation sees it ---------------------------------------------------
+
+
+def test_the_store_side_shows_retired_blocks_with_their_beneficiaries(ledger: Ledger) -> None:
+    build(ledger)
+    side = StoreLedgerSide(ledger)
+    batch = side.batch(A)
+    assert batch is not None
+    assert (batch.registry, batch.scope, batch.first, batch.last) == ("ART", SCOPE_A, 1, 1000)
+    assert batch.blocks == (
+        LedgerBlock(1, 60, "retired", "Acme Corp"),
+        LedgerBlock(61, 100, "active"),
+        LedgerBlock(101, 140, "retired", "Globex Inc"),
+        LedgerBlock(141, 1000, "active"),
+    )
+    assert list(side.batch_refs("ART")) == [A, B]
+    assert list(side.batch_refs("Verra")) == []
+    assert side.batch("ART:ART102-2021-99") is None
+
+
+def test_the_store_side_finds_overlapping_batches_only_in_the_same_scope(ledger: Ledger) -> None:
+    build(ledger)
+    side = StoreLedgerSide(ledger)
+    assert [batch.batch_ref for batch in side.overlapping(SCOPE_A, 990, 1010)] == [A]
+    assert list(side.overlapping(SCOPE_A, 1001, 2000)) == []
+    assert list(side.overlapping("ART-CR-102-2021-13", 1, 10)) == []
+
+
+def test_beneficiaries_are_found_for_retirements_from_before_the_batch_snapshot(
+    ledger: Ledger,
+) -> None:
+    ledger.mint(issuance())
+    open_buyers(ledger, "acme")
+    names = ("Acme Corp", "Initech")
+    for n in range(60):
+        ledger.retire("operator", A, 1, names[n % 2], "claim", "2025", on_behalf_of="acme")
+    assert ledger.snapshots is not None and list(ledger.snapshots.get(ids.batch_id(A)))
+    batch = StoreLedgerSide(ledger).batch(A)
+    assert batch is not None
+    retired = [block for block in batch.blocks if block.state == "retired"]
+    assert [(b.first, b.last, b.beneficiary) for b in retired[:3]] == [
+        (1, 1, "Acme Corp"),
+        (2, 2, "Initech"),
+        (3, 3, "Acme Corp"),
+    ]
+    assert len(retired) == 60 and retired[-1].beneficiary == "Initech"
+
+
+def test_each_ledger_batch_is_read_once_per_reconciliation(ledger: Ledger, tmp_path: Path) -> None:
+    build(ledger)
+    reads: list[str] = []
+    load = ledger.batch
+
+    def counted(reference: str):  # type: ignore[no-untyped-def]
+        reads.append(reference)
+        return load(reference)
+
+    ledger.batch = counted  # type: ignore[method-assign]
+    export = art_retirements(tmp_path / "retirements.csv", *CLEAN_RETIREMENTS)
+    assert reconcile(read_export(export), StoreLedgerSide(ledger)).reconciled
+    assert sorted(reads) == [A, B]
+
+
+# --- clean reconciliations --------------------------------------------------------------------
+
+
+def test_retirement_and_issuance_reports_matching_the_ledger_reconcile(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    report = run(
+        ledger,
+        art_issuances(tmp_path / "issuances.csv", "ART102", 2021, 1700, 200),
+        art_retirements(tmp_path / "retirements.csv", *CLEAN_RETIREMENTS),
+    )
+    assert report.reconciled, report.render_text()
+    assert (report.records_read, report.batches_compared) == (5, 3)
+
+
+def test_a_canonical_listing_of_every_block_reconciles(ledger: Ledger, tmp_path: Path) -> None:
+    report = run(ledger, canonical(tmp_path / "ours.csv", *LISTING_A, *LISTING_B))
+    assert report.reconciled, report.render_text()
+
+
+# --- one scenario per difference class --------------------------------------------------------
+
+
+def test_registry_retirements_of_a_batch_never_minted_are_missing_in_ledger(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    extra = ("ART-CR-102-2021-13-1 to 10", "Acme Corp")
+    report = run(ledger, art_retirements(tmp_path / "r.csv", *CLEAN_RETIREMENTS, extra))
+    difference = only(report)
+    assert (difference.kind, difference.batch_ref) == ("missing_in_ledger", "ART:ART102-2021-13")
+    assert (difference.registry.ranges, difference.registry.quantity) == (((1, 10),), 10)
+
+
+def test_a_ledger_batch_the_registry_listing_leaves_out_is_missing_in_registry(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    difference = only(run(ledger, canonical(tmp_path / "ours.csv", *LISTING_A)))
+    assert (difference.kind, difference.batch_ref) == ("missing_in_registry", B)
+    assert (difference.ledger.ranges, difference.ledger.quantity) == (((1, 500),), 500)
+
+
+def test_an_issuance_total_other_than_the_minted_batches_is_a_quantity_mismatch(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    difference = only(run(ledger, art_issuances(tmp_path / "i.csv", "ART102", 2021, 1800, 200)))
+    assert (difference.kind, difference.batch_ref) == ("quantity_mismatch", "ART:ART102-2021")
+    assert (difference.registry.quantity, difference.ledger.quantity) == (1600, 1500)
+    assert f"{A}, {B}" in difference.detail
+
+
+def test_a_listing_shifted_by_one_serial_is_a_serial_mismatch_naming_both_ends(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    shifted = ((A, 2, 60, "Acme Corp"), *LISTING_A[1:3], (A, 141, 1001, None))
+    difference = only(run(ledger, canonical(tmp_path / "ours.csv", *shifted, *LISTING_B)))
+    assert (difference.kind, difference.batch_ref) == ("serial_mismatch", A)
+    assert (difference.registry.ranges, difference.ledger.ranges) == (((1001, 1001),), ((1, 1),))
+
+
+def test_credits_retired_on_the_registry_but_held_in_the_ledger_are_a_status_mismatch(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    retired_too = ("ART-CR-102-2021-11-61 to 100", "Acme Corp")
+    report = run(ledger, art_retirements(tmp_path / "r.csv", *CLEAN_RETIREMENTS, retired_too))
+    difference = only(report)
+    assert (difference.kind, difference.batch_ref) == ("status_mismatch", A)
+    assert difference.registry.ranges == difference.ledger.ranges == ((61, 100),)
+    assert (difference.registry.status, difference.registry.beneficiary) == ("retired", "Acme Corp")
+    assert (difference.ledger.status, difference.ledger.beneficiary) == ("active", None)
+
+
+def test_a_ledger_retirement_the_registry_report_leaves_out_is_a_status_mismatch(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    without_b = CLEAN_RETIREMENTS[:3]
+    difference = only(run(ledger, art_retirements(tmp_path / "r.csv", *without_b)))
+    assert (difference.kind, difference.batch_ref) == ("status_mismatch", B)
+    assert (difference.ledger.status, difference.ledger.beneficiary) == ("retired", "Globex Inc")
+    assert difference.registry.status == "active"
+
+
+def test_credits_retired_for_someone_else_on_the_registry_are_a_beneficiary_mismatch(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    rows = (("ART-CR-102-2021-11-1 to 60", "Initech"), *CLEAN_RETIREMENTS[1:])
+    difference = only(run(ledger, art_retirements(tmp_path / "r.csv", *rows)))
+    assert (difference.kind, difference.batch_ref) == ("beneficiary_mismatch", A)
+    assert (difference.registry.beneficiary, difference.ledger.beneficiary) == (
+        "Initech",
+        "Acme Corp",
+    )
+    assert difference.registry.ranges == ((1, 60),)
+
+
+def test_the_same_serials_on_two_rows_of_the_export_are_a_double_mint(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    again = ("ART-CR-102-2021-11-121 to 140", "Globex Inc")
+    export = art_retirements(tmp_path / "r.csv", *CLEAN_RETIREMENTS, again)
+    difference = only(run(ledger, export))
+    assert (difference.kind, difference.batch_ref) == ("double_mint", A)
+    assert difference.registry.ranges == ((121, 140),)
+    assert f"{export}:3-4 and {export}:6" in difference.detail
