@@ -215,10 +215,23 @@ def demo(keep: str | None) -> None:
 
 def register_extensions() -> None:
     """Commands that live in their own modules."""
-    from ledger import cli_import, cli_keys
+    from ledger import (
+        cli_audit,
+        cli_import,
+        cli_keys,
+        cli_projections,
+        cli_reconcile,
+        cli_transparency,
+        cli_verify,
+    )
 
     cli_keys.register(cli)
     cli_import.register(cli)
+    cli_transparency.register(cli)
+    cli_audit.register(cli)
+    cli_projections.register(cli)
+    cli_verify.register(cli)
+    cli_reconcile.register(cli)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -226,7 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     register_extensions()
     try:
-        cli.main(args=args, prog_name="ledger", standalone_mode=False)
+        code = cli.main(args=args, prog_name="ledger", standalone_mode=False)
     except LedgerError as e:
         if "--json" in args:
             print(json.dumps(e.to_dict()))
@@ -242,4 +255,5 @@ def main(argv: list[str] | None = None) -> None:
         else:
             e.show()
         sys.exit(e.exit_code)
-    sys.exit(0)
+    # A command that reports findings itself (audit, reconcile) returns its exit code.
+    sys.exit(code if isinstance(code, int) else 0)
