@@ -19,11 +19,11 @@ from ledger.context import Settings, open_ledger
 from ledger.errors import NotFound
 from ledger.eventstore import LedgerStore
 from ledger.projections import balances, retirements, supply
+from ledger.projections.registry import PROJECTIONS
 from ledger.projections.runner import (
     BATCH_SIZE,
     Database,
     Decoder,
-    Projection,
     Runner,
     catch_up,
     follow,
@@ -33,11 +33,6 @@ from ledger.projections.runner import (
 from ledger.render import reporter, say, table
 
 F = TypeVar("F", bound=Callable[..., Any])
-PROJECTIONS: dict[str, Callable[[], Projection]] = {
-    "balances": balances.Balances,
-    "supply": supply.Supply,
-    "retirements": retirements.Retirements,
-}
 COUNTS = ["minted", "available", "reserved", "held", "retired"]
 
 

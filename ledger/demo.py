@@ -12,10 +12,10 @@ from pathlib import Path
 
 from ledger.app import Ledger
 from ledger.audit.run import audit
-from ledger.cli_projections import PROJECTIONS
 from ledger.context import Settings, initialise
 from ledger.documents import parse_issuance
 from ledger.errors import LedgerError
+from ledger.projections.registry import PROJECTIONS
 from ledger.projections.runner import Runner, catch_up, open_database
 from ledger.render import text_of
 from ledger.transparency.bundle import bundle_json

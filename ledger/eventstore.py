@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
+import psycopg_pool
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, OriginatorVersionError
 from eventsourcing.persistence import Mapper, RecordConflictError
@@ -47,6 +48,13 @@ A = TypeVar("A", bound=Aggregate)
 Clock = Callable[[], datetime]
 
 MAX_ATTEMPTS = 20
+PG_TCP_SETTINGS: dict[str, Any] = {
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 15_000,  # ms
+}
 
 
 def utcnow() -> datetime:
@@ -77,6 +85,15 @@ class LedgerStore(Application[UUID]):
         super().__init__(env)
         if isinstance(self.mapper, SigningMapper):
             self.mapper.recorder = self.recorder
+
+    def construct_factory(self, env: Any) -> Any:
+        """On PostgreSQL, let the kernel notice a server that vanished (a dead host, a cut
+        network): TCP keepalives and a bound on unacknowledged data, before any connection."""
+        factory = super().construct_factory(env)
+        pool = getattr(getattr(factory, "datastore", None), "pool", None)
+        if isinstance(pool, psycopg_pool.ConnectionPool) and isinstance(pool.kwargs, dict):
+            pool.kwargs.update(PG_TCP_SETTINGS)
+        return factory
 
     def construct_mapper(self) -> Mapper[UUID]:
         return SigningMapper(transcoder=self.factory.transcoder(), keyring=self.keyring)

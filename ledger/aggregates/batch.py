@@ -19,6 +19,7 @@ from ledger.serials import BlockSet, SerialRange, ranges_from_lists, ranges_to_l
 AVAILABLE = "available"
 RESERVED = "reserved"
 RETIRED = "retired"
+HELD = "held:"
 
 
 class CreditBatch(Aggregate):
@@ -55,12 +56,16 @@ class CreditBatch(Aggregate):
         }
         # Per holder, for balances: credits reserved for a buyer, and retired by a holder.
         self.reserved_for: dict[str, int] = {}
+        # Credits in every held:<handle> pool together, kept so totals() never scans holders.
+        self.held_total = 0
         self.retired_by: dict[str, int] = {}
 
     @staticmethod
     def restore(state: dict[str, Any]) -> None:
         """Rebuild block sets after a snapshot was read back from JSON."""
         state["pools"] = {k: BlockSet.from_lists(v) for k, v in state["pools"].items()}
+        state.setdefault("held_total", sum(
+            b.count for k, b in state["pools"].items() if k.startswith(HELD)))
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -70,7 +75,7 @@ class CreditBatch(Aggregate):
 
     def pool_of(self, holder: str) -> str:
         """The pool a holder's unreserved, unretired credits sit in."""
-        return AVAILABLE if holder == self.operator else f"held:{holder}"
+        return AVAILABLE if holder == self.operator else f"{HELD}{holder}"
 
     def count(self, pool: str) -> int:
         blocks = self.pools.get(pool)
@@ -79,9 +84,9 @@ class CreditBatch(Aggregate):
     def holders(self) -> dict[str, int]:
         """Credits held by each holder other than the operator."""
         return {
-            p.removeprefix("held:"): b.count
+            p.removeprefix(HELD): b.count
             for p, b in self.pools.items()
-            if p.startswith("held:") and b.count
+            if p.startswith(HELD) and b.count
         }
 
     def totals(self) -> dict[str, int]:
@@ -89,7 +94,7 @@ class CreditBatch(Aggregate):
             "minted": self.minted,
             "available": self.count(AVAILABLE),
             "reserved": self.count(RESERVED),
-            "held": sum(self.holders().values()),
+            "held": self.held_total,
             "retired": self.count(RETIRED),
         }
 
@@ -180,6 +185,7 @@ class CreditBatch(Aggregate):
             moved += block.count
         if not self.pools[source].count and source != AVAILABLE:
             del self.pools[source]
+        self.held_total += moved * (target.startswith(HELD) - source.startswith(HELD))
         return moved
 
     @staticmethod

@@ -116,6 +116,8 @@ class Replay:
         self.report.aggregates = len(self.heads)
 
     def replay(self, n: Notification, envelope: Envelope) -> None:
+        if not self.state.wants(n.topic):
+            return  # reservations and transfers are replayed through the batch's own events
         try:
             event = domain_event_of(n, envelope)
             checked = self.state.apply(n.topic, event)

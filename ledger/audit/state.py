@@ -37,6 +37,9 @@ class LedgerState:
         self.retired_by_buyer: dict[str, dict[str, int]] = defaultdict(dict)
         self.origin: str | None = None
 
+    def wants(self, topic: str) -> bool:
+        return topic.startswith(BATCH) or topic in (RECORDED, OPENED, REGISTERED)
+
     def apply(self, topic: str, event: Any) -> CreditBatch | None:
         """Apply one verified domain event; the batch it changed, for the invariant check."""
         if topic.startswith(BATCH):

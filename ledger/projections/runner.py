@@ -28,7 +28,7 @@ from eventsourcing.persistence import Notification
 from psycopg import sql
 
 from ledger.errors import NotFound, StoreUnavailable
-from ledger.eventstore import LedgerStore
+from ledger.eventstore import PG_TCP_SETTINGS, LedgerStore
 from ledger.store import Store
 
 BATCH_SIZE = 500
@@ -103,7 +103,7 @@ class PostgresDatabase(Database):
             dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
             port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
             password=env["POSTGRES_PASSWORD"], connect_timeout=env["POSTGRES_CONNECT_TIMEOUT"],
-            autocommit=True,
+            autocommit=True, **PG_TCP_SETTINGS,
         )
         self.conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
 
