@@ -197,14 +197,6 @@ def show(ledger: Any, kind: str, ref: str) -> Any:
 
 
 @cli.command()
-@click.argument("holder")
-@uses_ledger
-def balance(ledger: Any, holder: str) -> Any:
-    """A holder's credits per batch: available, reserved, retired."""
-    return ledger.balance(holder)
-
-
-@cli.command()
 @click.option("--keep", metavar="DIR", help="Keep the demo ledger in DIR instead of a temp dir.")
 def demo(keep: str | None) -> None:
     """Tell a realistic story end to end on a fresh embedded ledger."""

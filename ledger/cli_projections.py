@@ -209,7 +209,6 @@ def status_text(report: list[dict[str, Any]]) -> str:
 
 
 def register(cli: click.Group) -> None:
-    """Add the read-model commands; `balance` now reads its projection."""
-    cli.commands.pop("balance", None)
+    """Add the read-model commands."""
     for command in (balance_command, supply_command, retirements_command, project, status):
         cli.add_command(command)
