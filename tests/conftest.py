@@ -17,6 +17,7 @@ import pytest
 
 from ledger.app import Ledger
 from ledger.context import Settings, initialise
+from ledger.projections.runner import Database, open_database
 
 PG_DSN = os.environ.get("LEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -86,6 +87,16 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@pytest.fixture
+def db(settings: Settings, ledger: Ledger) -> Iterator[Database]:
+    """The projections' own connection to the ledger's database."""
+    database = open_database(settings.store)
+    try:
+        yield database
+    finally:
+        database.close()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -13,7 +12,7 @@ from ledger.audit.report import AuditReport
 from ledger.audit.run import audit
 from ledger.context import Settings
 from ledger.projections import balances, retirements, supply
-from ledger.projections.runner import Database, Runner, catch_up, open_database
+from ledger.projections.runner import Database, Runner, catch_up
 from ledger.signing.keys import KeyDirectory
 from ledger.transparency.checkpoint import Checkpoint, sign_checkpoint
 from ledger.transparency.checkpoints import sign_head
@@ -24,13 +23,6 @@ from tests.support import issuance, open_buyers
 
 LEAF = "ART:ART102-2021-11"
 BATCH = ids.batch_id(LEAF)
-
-
-@pytest.fixture
-def db(settings: Settings, ledger: Ledger) -> Iterator[Database]:
-    database = open_database(settings.store)
-    yield database
-    database.close()
 
 
 def build(ledger: Ledger, db: Database) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import random
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -32,15 +31,6 @@ from tests.support import issuance, open_buyers
 
 LEAF = "ART:ART102-2021-11"
 BUYERS = ("acme", "globex", "initech", "umbrella")
-
-
-@pytest.fixture
-def db(settings: Settings, ledger: Ledger) -> Iterator[Database]:
-    database = open_database(settings.store)
-    try:
-        yield database
-    finally:
-        database.close()
 
 
 def runners(ledger: Ledger, db: Database, batch_size: int = 500) -> list[Runner]:

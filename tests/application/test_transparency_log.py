@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.app import Ledger
 from ledger.context import Settings
 from ledger.errors import ConsistencyFailed, RetirementNotFound
-from ledger.projections.runner import Database, Runner, open_database
+from ledger.projections.runner import Database, Runner
 from ledger.signing.keys import Signer
 from ledger.transparency import merkle
 from ledger.transparency.bundle import bundle_json
@@ -27,13 +25,6 @@ from ledger.transparency.verify import verifiers, verify_bundle
 from tests.support import issuance, open_buyers
 
 LEAF = "ART:ART102-2021-11"
-
-
-@pytest.fixture
-def db(settings: Settings, ledger: Ledger) -> Iterator[Database]:
-    database = open_database(settings.store)
-    yield database
-    database.close()
 
 
 def history(ledger: Ledger, retirements: int = 3) -> list[str]:

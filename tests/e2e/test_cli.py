@@ -6,14 +6,12 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ledger import ids
-from ledger.cli import main
 from ledger.context import Settings
 from tests import tamper
 from tests.support import EXAMPLES
@@ -22,39 +20,7 @@ LEAF = "ART:ART102-2021-11"
 DAC = "Puro:TXDAC01-2026-0007"
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
 
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-@pytest.fixture
-def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("LEDGER_DB", str(tmp_path / "ledger.db"))
-    monkeypatch.delenv("LEDGER_KEY_DIR", raising=False)
-
-    def invoke(*args: str) -> Result:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exited:
-            main(list(args))
-        captured = capsys.readouterr()
-        return Result(int(exited.value.code or 0), captured.out, captured.err)
-
-    return invoke
-
-
-@pytest.fixture
-def ready(run):  # type: ignore[no-untyped-def]
-    assert run("init").code == 0
-    assert run("mint", str(EXAMPLES / "leaf-issuance.json")).code == 0
-    assert run("mint", str(EXAMPLES / "dac-issuance.json")).code == 0
-    assert run("account", "open", "acme", "--name", "Acme", "--role", "buyer",
-               "--climate-pledge").code == 0
-    return run
 
 
 def test_init_creates_the_store_and_a_private_key_readable_only_by_its_owner(

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ledger import cli_reconcile
-from ledger.cli import main
 from tests.application.test_reconcile_store import art_issuances, art_retirements
+from tests.e2e.conftest import Run
 from tests.support import EXAMPLES
 from tests.unit.reconcile.ledger_builders import EXPORTS
 
@@ -20,32 +17,9 @@ LEAF = "ART:ART102-2021-11"
 RETIRED = ("ART-CR-102-2021-11-1 to 10", "Acme Corp")
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
-Run = Callable[..., Result]
 
-
-@pytest.fixture
-def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("LEDGER_DB", str(tmp_path / "ledger.db"))
-    monkeypatch.delenv("LEDGER_KEY_DIR", raising=False)
-
-    def invoke(*args: str | Path) -> Result:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exited:
-            main([str(arg) for arg in args])
-        captured = capsys.readouterr()
-        return Result(int(exited.value.code or 0), captured.out, captured.err)
-
-    return invoke
 
 
 @pytest.fixture

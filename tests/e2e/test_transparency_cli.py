@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e.test_cli import LEAF, ready, run
-
-__all__ = ["ready", "run"]
+LEAF = "ART:ART102-2021-11"
 
 
 def test_a_buyer_verifies_a_retirement_proof_and_the_log_growth_offline(

@@ -2,52 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from ledger.cli import main
 from ledger.signing.keys import write_trust
 from ledger.transparency.bundle import ProofBundle, bundle_json
 from ledger.transparency.merkle import consistency_proof
 from ledger.transparency.verify import format_consistency_proof
+from tests.e2e.conftest import Run
 from tests.unit.transparency.test_bundle import build_scenario
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-Run = Callable[..., Result]
-
-
 @pytest.fixture
-def run(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("LEDGER_DB", str(tmp_path / "ledger.db"))
-
-    def invoke(*args: str | Path) -> Result:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exited:
-            main([str(arg) for arg in args])
-        captured = capsys.readouterr()
-        return Result(int(exited.value.code or 0), captured.out, captured.err)
-
-    yield invoke
+def run(run: Run, tmp_path: Path) -> Iterator[Run]:
+    """The shared CLI driver, and afterwards: verifying never creates a database."""
+    yield run
     assert not (tmp_path / "ledger.db").exists(), "verifying must not create a database"
 
 

@@ -20,22 +20,14 @@ from ledger.app import Ledger
 from ledger.cli import main
 from ledger.context import Settings
 from ledger.errors import NotFound
-from ledger.projections.runner import Database, open_database, read_position
+from ledger.projections.registry import PROJECTIONS
+from ledger.projections.runner import Database, read_position
 from tests.application.test_projections import History, project, rows, runners
 from tests.conftest import Clock
 from tests.support import issuance, open_buyers
 
 NAMES = ("balances", "supply", "retirements")
 TIMEOUT_S = 60
-
-
-@pytest.fixture
-def db(settings: Settings, ledger: Ledger) -> Iterator[Database]:
-    database = open_database(settings.store)
-    try:
-        yield database
-    finally:
-        database.close()
 
 
 @pytest.fixture
@@ -138,10 +130,10 @@ def test_queries_catch_up_first_and_no_catch_up_reads_the_rows_as_they_are(
     open_buyers(ledger, "acme")
     head = ledger.recorder.max_notification_id()
     assert cli("project") == [{"projection": n, "position": head, "head": head, "lag": 0}
-                              for n in NAMES]
+                              for n in PROJECTIONS]
     ledger.reserve("acme", 10, batch="ART:ART102-2021-11")
     assert cli("balance", "acme", "--no-catch-up") == {"holder": "acme", "batches": []}
-    assert [r["lag"] for r in cli("status")] == [2, 2, 2]
+    assert [r["lag"] for r in cli("status")] == [2] * len(PROJECTIONS)
     assert cli("balance", "acme")["batches"] == [
         {"batch": "ART:ART102-2021-11", "available": 0, "reserved": 10, "retired": 0}]
     assert cli("supply", "--by", "source") == [{"source": "LEAF", "minted": 100, "available": 90,
