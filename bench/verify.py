@@ -11,6 +11,7 @@ rate of RUNS runs and writes ``bench/results/verify.json``. It never passes or f
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -37,7 +38,8 @@ PROOFS = 256
 ROUNDS = 8  # passes over the proof files per run
 RUNS = 7
 ORIGIN = "registry.example/carbon-ledger"
-RESULTS = Path(__file__).resolve().parent / "results" / "verify.json"
+RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "results")) \
+    / "verify.json"
 
 
 def retirement(signer: Signer, number: int, made_at: datetime) -> tuple[bytes, bytes]:
@@ -98,6 +100,13 @@ def cpu_model() -> str:
 
 
 def main() -> None:
+    global LOG_SIZE, PROOFS, RUNS
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--log-size", type=int, default=LOG_SIZE)
+    parser.add_argument("--proofs", type=int, default=PROOFS)
+    parser.add_argument("--runs", type=int, default=RUNS)
+    args = parser.parse_args()
+    LOG_SIZE, PROOFS, RUNS = args.log_size, args.proofs, args.runs
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     files, trusted = proof_files()
