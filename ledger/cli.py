@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from ledger.context import DEFAULT_ORIGIN, Settings, initialise, open_ledger, store_errors
-from ledger.documents import parse_issuance
+from ledger.documents import MAX_DOCUMENT_BYTES, parse_issuance
 from ledger.errors import LedgerError
 from ledger.parsing import parse_duration, parse_scopes, read_file
 from ledger.render import reporter, say
@@ -88,7 +88,7 @@ def init(db: str | None, key_dir: str | None, as_json: bool, origin: str, operat
 @uses_ledger
 def mint(ledger: Any, file: str) -> Any:
     """Mint a batch from an issuance document (JSON) into the operator's inventory."""
-    return ledger.mint(parse_issuance(read_file(file), file))
+    return ledger.mint(parse_issuance(read_file(file, MAX_DOCUMENT_BYTES), file))
 
 
 @cli.group()

@@ -8,8 +8,9 @@ import click
 
 from ledger.cli import common
 from ledger.context import Settings, open_ledger
-from ledger.errors import FileNotFound, InvalidArgument
-from ledger.importer import ImportReport, import_operations
+from ledger.errors import FileNotFound, InvalidArgument, InvalidDocument
+from ledger.importer import MAX_LINE_BYTES, ImportReport, import_operations
+from ledger.parsing import bounded_lines
 from ledger.render import reporter, say
 
 
@@ -33,8 +34,13 @@ def import_command(db: str | None, key_dir: str | None, as_json: bool, operation
         lines = open(operations, encoding="utf-8")  # noqa: SIM115 - streamed, closed below
     except FileNotFoundError:
         raise FileNotFound(f"{operations}: expected a file, found none") from None
+    def too_long(number: int) -> InvalidDocument:
+        return InvalidDocument(f"line {number}: expected at most {MAX_LINE_BYTES} bytes, "
+                               "found a longer line")
+
     with lines, open_ledger(Settings(db, key_dir)) as ledger:
-        report = import_operations(ledger, lines, batch_size, progress)
+        report = import_operations(
+            ledger, bounded_lines(lines, MAX_LINE_BYTES, too_long), batch_size, progress)
     result: dict[str, Any] = report.to_dict()
     if as_json:
         reporter(True).show(result)

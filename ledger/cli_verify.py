@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 
 import click
 
-from ledger.errors import CheckpointInvalid, InvalidArgument
+from ledger.errors import CheckpointInvalid, InvalidArgument, ProofMalformed
 from ledger.parsing import read_file
 from ledger.render import reporter
 from ledger.signing.keys import TrustedKey, read_trust
+from ledger.transparency.bundle import MAX_FILE_BYTES
 from ledger.transparency.checkpoint import Checkpoint
 from ledger.transparency.verify import (
     VerifiedConsistency,
@@ -31,6 +32,8 @@ from ledger.transparency.verify import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+# A checkpoint, a key or a consistency proof (at most 64 hashes) is a few KiB at most.
+MAX_NOTE_BYTES = 64 * 1024
 
 
 def trust_options(command: F) -> F:
@@ -59,7 +62,7 @@ def verify(file: str, key: str | None, trust: str | None, as_json: bool) -> None
     confirmation, or 5 naming the first check that failed.
     """
     trusted = trusted_keys(key, trust)
-    result = verify_bundle(read_file(file), trusted)
+    result = verify_bundle(read_file(file, MAX_FILE_BYTES, ProofMalformed), trusted)
     reporter(as_json).show(retirement_json(result) if as_json else confirmation(result))
 
 
@@ -77,8 +80,9 @@ def verify_consistency(old_checkpoint: str, new_checkpoint: str, proof: str, key
     """
     trusted = trusted_keys(key, trust)
     result = verify_consistency_files(
-        read_file(old_checkpoint), read_file(new_checkpoint),
-        parse_consistency_proof(read_file(proof)), trusted,
+        read_file(old_checkpoint, MAX_NOTE_BYTES, ProofMalformed),
+        read_file(new_checkpoint, MAX_NOTE_BYTES, ProofMalformed),
+        parse_consistency_proof(read_file(proof, MAX_NOTE_BYTES, ProofMalformed)), trusted,
     )
     reporter(as_json).show(consistency_json(result) if as_json else grew(result))
 
@@ -89,7 +93,8 @@ def trusted_keys(key: str | None, trust: str | None) -> list[TrustedKey]:
         return read_trust(Path(trust))[1]
     if key is None or trust is not None:
         raise InvalidArgument("expected exactly one of --key VKEY or --trust FILE")
-    text = read_file(key).decode(errors="replace").strip() if os.path.isfile(key) else key
+    text = (read_file(key, MAX_NOTE_BYTES, InvalidArgument).decode(errors="replace").strip()
+            if os.path.isfile(key) else key)
     try:
         return [TrustedKey.from_dict({"verifier_key": text})]
     except CheckpointInvalid as error:

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,10 +87,11 @@ def run_workers(
             config = {"db": settings.store.url, "key_dir": str(settings.keys.path), "index": i,
                       "workers": workers, "operations": operations, "seed": seed * 100 + i,
                       "batches": [*LEAF_BATCHES, DAC_BATCH], "out": str(out)}
-            process = subprocess.Popen(
-                [sys.executable, str(WORKER), json.dumps(config)], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=(where / f"worker-{i}.err").open("w"), text=True,
-            )
+            with (where / f"worker-{i}.err").open("w") as errors:
+                process = subprocess.Popen(
+                    [sys.executable, str(WORKER), json.dumps(config)], stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, stderr=errors, text=True,
+                )
             processes.append((process, out))
         for process, _ in processes:
             assert process.stdout is not None
@@ -108,6 +110,9 @@ def run_workers(
             if process.poll() is None:
                 process.kill()
                 process.wait()
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    pipe.close()
     records = []
     for (process, out), i in zip(processes, range(workers), strict=True):
         if process.returncode != 0:
@@ -133,24 +138,34 @@ def figures(records: list[dict[str, Any]], processes: int, seconds: float) -> Fi
     return result
 
 
+Operation = Reservation | Transfer | Retirement
+KINDS: dict[str, tuple[type[Operation], str]] = {
+    "reserve": (Reservation, "Opened"), "transfer": (Transfer, "Recorded"),
+    "retire": (Retirement, "Recorded"),
+}
+
+
 def check(ledger: Ledger, records: list[dict[str, Any]]) -> list[str]:
     """Compare what the workers were told with what the log holds; return every problem."""
-    problems: list[str] = []
     acked = [r for r in records if "id" in r]
-    model = SerialModel()
-    kinds = {"reserve": Reservation, "transfer": Transfer, "retire": Retirement}
-    status: dict[str, str] = {}
-    for record in acked:
-        if record["op"] in ("settle", "release"):
-            status[record["id"]] = {"settle": "settled", "release": "released"}[record["op"]]
-    loaded: dict[str, Any] = {}
-    for record in acked:
-        kind = kinds.get(record["op"])
-        if kind is None:
-            continue
+    problems, loaded = acknowledged_in_log(ledger, acked)
+    problems += nothing_unacknowledged(ledger, acked)
+    return problems + serials_where_acknowledged(ledger, acked, loaded)
+
+
+def acknowledged_in_log(
+    ledger: Ledger, acked: list[dict[str, Any]]
+) -> tuple[list[str], dict[str, Operation]]:
+    """Every acknowledged operation is in the log with the same blocks (and status)."""
+    ended = {r["id"]: {"settle": "settled", "release": "released"}[r["op"]]
+             for r in acked if r["op"] in ("settle", "release")}
+    loaders: dict[str, Callable[[str], Operation]] = {
+        "reserve": ledger.reservation, "transfer": ledger.transfer, "retire": ledger.retirement}
+    problems: list[str] = []
+    loaded: dict[str, Operation] = {}
+    for record in (r for r in acked if r["op"] in loaders):
         try:
-            found = {Reservation: ledger.reservation, Transfer: ledger.transfer,
-                     Retirement: ledger.retirement}[kind](record["id"])
+            found = loaders[record["op"]](record["id"])
         except LedgerError as e:
             problems.append(f"acknowledged {record['op']} {record['id']} not in the log: {e}")
             continue
@@ -158,47 +173,67 @@ def check(ledger: Ledger, records: list[dict[str, Any]]) -> list[str]:
         if blocks_of(found) != record["blocks"]:
             problems.append(f"{record['op']} {record['id']}: acknowledged blocks "
                             f"{record['blocks']}, the log says {blocks_of(found)}")
-        if kind is Reservation and found.status != status.get(record["id"], "open"):
-            problems.append(f"reservation {record['id']}: acknowledged "
-                            f"{status.get(record['id'], 'open')}, the log says {found.status}")
-    for kind, event in ((Reservation, "Opened"), (Transfer, "Recorded"),
-                        (Retirement, "Recorded")):
+        expected = ended.get(record["id"], "open")
+        if isinstance(found, Reservation) and found.status != expected:
+            problems.append(f"reservation {record['id']}: acknowledged {expected}, the log "
+                            f"says {found.status}")
+    return problems, loaded
+
+
+def nothing_unacknowledged(ledger: Ledger, acked: list[dict[str, Any]]) -> list[str]:
+    """No fault was injected: every operation in the log was acknowledged to a worker."""
+    problems = []
+    for op, (kind, event) in KINDS.items():
         logged = {str(i) for i in ids_of(ledger, kind, event)}
-        told = {r["id"] for r in acked if kinds.get(r["op"]) is kind}
+        told = {r["id"] for r in acked if r["op"] == op}
         if logged != told:
             problems.append(f"{kind.__name__}: in the log but never acknowledged "
                             f"{sorted(logged - told)[:5]}, acknowledged but absent "
                             f"{sorted(told - logged)[:5]}")
-    references = [*LEAF_BATCHES, DAC_BATCH]
-    for reference in references:
-        batch = ledger.batch(reference)
-        model.mint(reference, batch.serial_first, batch.serial_last)
-    for record in acked:
-        for reference, first, last in movements(record, loaded):
-            source, target = pools_moved(record, loaded)
-            model.move(reference, first, last, source, target)
-    for reference in references:
-        batch = ledger.batch(reference)
-        problems += batch_problems(batch)
-        problems += model.problems(batch)
     return problems
 
 
-def movements(record: dict[str, Any], loaded: dict[str, Any]) -> list[tuple[str, int, int]]:
+def serials_where_acknowledged(
+    ledger: Ledger, acked: list[dict[str, Any]], loaded: dict[str, Operation]
+) -> list[str]:
+    """Replaying the acknowledged movements, in any order, puts every serial where the batch
+    has it; and every batch's pools partition its serials."""
+    model = SerialModel()
+    batches = {ref: ledger.batch(ref) for ref in (*LEAF_BATCHES, DAC_BATCH)}
+    for ref, batch in batches.items():
+        model.mint(ref, batch.serial_first, batch.serial_last)
+    for record in acked:
+        source, target = pools_moved(record, loaded)
+        for reference, first, last in movements(record, loaded):
+            model.move(reference, first, last, source, target)
+    problems: list[str] = []
+    for batch in batches.values():
+        problems += batch_problems(batch) + model.problems(batch)
+    return problems
+
+
+def movements(
+    record: dict[str, Any], loaded: dict[str, Operation]
+) -> list[tuple[str, int, int]]:
+    """The serial blocks an acknowledged record moved."""
     if record["op"] in ("settle", "release"):
         reservation = loaded[record["id"]]
+        assert isinstance(reservation, Reservation)
         return [(b["batch"], b["first"], b["last"]) for b in reservation.blocks]
     return [(b[0], b[1], b[2]) for b in record["blocks"]]
 
 
-def pools_moved(record: dict[str, Any], loaded: dict[str, Any]) -> tuple[str, str]:
+def pools_moved(record: dict[str, Any], loaded: dict[str, Operation]) -> tuple[str, str]:
+    """The pools an acknowledged record moved its serials from and to."""
     op = record["op"]
     if op == "reserve":
         return AVAILABLE, RESERVED
     if op == "release":
         return RESERVED, AVAILABLE
     if op == "settle":
-        return RESERVED, f"held:{loaded[record['id']].buyer}"
+        reservation = loaded[record["id"]]
+        assert isinstance(reservation, Reservation)
+        return RESERVED, f"held:{reservation.buyer}"
     if op == "transfer":
         return f"held:{record['from']}", f"held:{record['to']}"
     return f"held:{record['holder']}", RETIRED

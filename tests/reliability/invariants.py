@@ -15,6 +15,7 @@ from ledger.aggregates.reservation import Reservation
 from ledger.aggregates.retirement import Retirement
 from ledger.aggregates.transfer import Transfer
 from ledger.app import Ledger
+from ledger.errors import NotFound
 from ledger.serials import BlockSet, SerialRange
 
 PAGE = 1000
@@ -80,7 +81,7 @@ def ledger_problems(ledger: Ledger) -> list[str]:
         problems += batch_problems(batch)
     reserved: dict[str, list[SerialRange]] = {ref: [] for ref in loaded}
     for rid in ids_of(ledger, Reservation, "Opened"):
-        reservation = ledger.load(Reservation, rid, AssertionError(rid))
+        reservation = ledger.load(Reservation, rid, NotFound(f"reservation {rid}"))
         if reservation.status not in ("open", "settled", "released", "expired"):
             problems.append(f"reservation {rid}: status {reservation.status!r}")
         if reservation.status == "open":
@@ -88,7 +89,7 @@ def ledger_problems(ledger: Ledger) -> list[str]:
                 reserved[ref] += blocks
     retired: dict[str, list[SerialRange]] = {ref: [] for ref in loaded}
     for rid in ids_of(ledger, Retirement, "Recorded"):
-        retirement = ledger.load(Retirement, rid, AssertionError(rid))
+        retirement = ledger.load(Retirement, rid, NotFound(f"retirement {rid}"))
         retired[retirement.batch] += [SerialRange(f, la) for f, la in retirement.blocks]
     for ref, batch in loaded.items():
         problems += same_serials(f"{ref}: open reservations", reserved[ref],

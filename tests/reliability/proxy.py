@@ -13,6 +13,7 @@ database that went away, a frozen one a network that silently stops answering.
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 import threading
@@ -140,8 +141,6 @@ class Proxy:
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()

@@ -20,13 +20,13 @@ SERIALS = 100_000
 
 def documents() -> list[dict[str, Any]]:
     leaf, dac = example_data("LEAF"), example_data("DAC")
-    first = 10**6 + 1  # clear of the example issuance's serials in the same ART scope
+    first = 10**6 + 1  # clear of the example issuances' serials in the same scopes
     leaf.update(issuance_id="CRASH-LEAF-1", serial_first=first, serial_last=first + SERIALS - 1,
                 quantity=SERIALS,
                 serial_native=f"ART-CR-102-2021-11-{first} to {first + SERIALS - 1}")
     scope = dac["serial_native"].rsplit("_", 1)[0]
-    dac.update(issuance_id="CRASH-DAC-1", serial_first=1, serial_last=SERIALS, quantity=SERIALS,
-               serial_native=f"{scope}_1-{SERIALS}",
+    dac.update(issuance_id="CRASH-DAC-1", serial_first=first, serial_last=first + SERIALS - 1,
+               quantity=SERIALS, serial_native=f"{scope}_{first}-{first + SERIALS - 1}",
                removal={"gross_tonnes": SERIALS + 100, "net_tonnes": SERIALS})
     return [leaf, dac]
 

@@ -105,9 +105,32 @@ def paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]
 
 
 @st.composite
-def edited(draw: st.DrawFn, document: dict[str, Any], edits: int = 3) -> dict[str, Any]:
-    """The document with 1 to ``edits`` edits: a value replaced by any JSON, a key or element
-    removed, an unknown key added."""
+def perturbed(draw: st.DrawFn, value: Any) -> Any:
+    """A value of the same type, slightly changed, so that an edit gets past type checks."""
+    if isinstance(value, bool) or value is None:
+        return not value
+    if isinstance(value, int):
+        return value + draw(st.sampled_from([-1, 1, 2**32, -(2**53)]) | st.integers())
+    if isinstance(value, float):
+        return draw(st.floats())
+    if isinstance(value, str):
+        if not value:
+            return draw(st.text(min_size=1, max_size=3))
+        at = draw(st.integers(0, len(value) - 1))
+        return value[:at] + draw(st.text(max_size=2)) + value[at + 1:]
+    if isinstance(value, list) and value:
+        at = draw(st.integers(0, len(value) - 1))
+        return draw(st.sampled_from([value[:at] + value[at + 1:], [*value, value[at]]]))
+    return draw(json_values)
+
+
+@st.composite
+def edited(
+    draw: st.DrawFn, document: dict[str, Any], edits: int = 3,
+    actions: tuple[str, ...] = ("perturb", "perturb", "replace", "delete", "add"),
+) -> dict[str, Any]:
+    """The document with 1 to ``edits`` edits: a value perturbed (same type) or replaced by any
+    JSON, a key or element removed, an unknown key added."""
     doc = copy.deepcopy(document)
     for _ in range(draw(st.integers(1, edits))):
         places = list(paths(doc))[1:]
@@ -117,8 +140,10 @@ def edited(draw: st.DrawFn, document: dict[str, Any], edits: int = 3) -> dict[st
         parent = doc
         for step in place[:-1]:
             parent = parent[step]
-        action = draw(st.sampled_from(["replace", "replace", "delete", "add"]))
-        if action == "replace":
+        action = draw(st.sampled_from(actions))
+        if action == "perturb":
+            parent[place[-1]] = draw(perturbed(parent[place[-1]]))
+        elif action == "replace":
             parent[place[-1]] = draw(json_values)
         elif action == "delete":
             del parent[place[-1]]
@@ -141,7 +166,7 @@ def mangled(draw: st.DrawFn, raw: bytes, edits: int = 3) -> bytes:
         at = draw(st.integers(0, len(data) - 1))
         action = draw(st.sampled_from(["replace", "insert", "delete", "duplicate", "truncate"]))
         if action == "replace":
-            data[at] = draw(st.integers(0, 255).filter(lambda b, old=data[at]: b != old))
+            data[at] = (data[at] + draw(st.integers(1, 255))) % 256  # never the same byte
         elif action == "insert":
             data[at:at] = draw(st.binary(min_size=1, max_size=8))
         elif action == "delete":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,7 +86,7 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     where = tmp_path_factory.mktemp("hostile")
     settings = Settings(str(where / "ledger.db"), str(where / "keys"))
     options = ["--db", settings.store.url, "--key-dir", str(settings.keys.path)]
@@ -317,6 +317,28 @@ def test_any_registry_export_is_read_or_refused_with_a_ledger_error(
     report_examples(report, counter, budget)
 
 
+@pytest.mark.parametrize("budget", budgets(25))
+def test_reconciling_a_hostile_export_through_the_cli_fails_cleanly_and_writes_nothing(
+    world: World, budget: Budget, report: Callable[[str], None]
+) -> None:
+    counter = Counter()
+    path = world.where / "export"
+
+    @budget.settings()
+    @given(exports)
+    def check(raw: bytes) -> None:
+        counter()
+        path.write_bytes(raw)
+        before = world.events()
+        code, out, err = world.run("reconcile", str(path), "--json")
+        assert "Traceback" not in err
+        assert code in (0, 4, 5), out + err
+        assert world.events() == before
+
+    check()
+    report_examples(report, counter, budget)
+
+
 # --- checkpoints, tlog-proofs and proof bundles ---------------------------------------------
 
 
@@ -384,7 +406,9 @@ def test_a_mutated_proof_bundle_is_never_accepted(
 ) -> None:
     counter = Counter()
     original = verify_bundle(world.bundle, world.trusted)
-    bundles = st.one_of(edited(json.loads(world.bundle)).map(canonical), mangled(world.bundle),
+    fields = json.loads(world.bundle)
+    bundles = st.one_of(edited(fields, edits=1, actions=("perturb",)).map(canonical),
+                        edited(fields).map(canonical), mangled(world.bundle),
                         st.binary(max_size=300))
 
     @budget.settings()

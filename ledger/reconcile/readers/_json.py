@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ledger.errors import InvalidExport
-from ledger.reconcile.readers._rows import open_text
+from ledger.parsing import bounded_lines
+from ledger.reconcile.readers._rows import MAX_LINE_CHARS, open_text, too_long
 
 _CHUNK = 1 << 16
 # One record is small; a longer undecodable stretch is malformed, and reading on would load it all.
@@ -47,7 +48,8 @@ def _as_object(source: str, number: int, value: object) -> dict[str, object]:
 
 
 def _lines(handle: TextIO, source: str) -> Iterator[tuple[int, dict[str, object]]]:
-    for number, line in enumerate(handle, start=1):
+    lines = bounded_lines(handle, MAX_LINE_CHARS, too_long(source))
+    for number, line in enumerate(lines, start=1):
         if line.strip():
             try:
                 value = json.loads(line)

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
 from ledger.errors import InvalidExport
+from ledger.parsing import bounded_lines
 from ledger.reconcile.serials import NativeSerial, parse_native_serial
 
+# One export line (one row, or one physical line of a quoted multi-line field) at most: far
+# beyond any real row, and refused before more of it is read into memory.
+MAX_LINE_CHARS = 1 << 20
 _INTEGER = re.compile(r"\d+|\d{1,3}(?:,\d{3})+")
 
 
@@ -97,9 +101,18 @@ def read_header(path: Path) -> list[str]:
     """The first row of a CSV file, a UTF-8 byte order mark dropped; empty if the file is."""
     try:
         with open_text(path) as handle:
-            return [name.strip() for name in next(csv.reader(handle), [])]
+            lines = bounded_lines(handle, MAX_LINE_CHARS, too_long(str(path)))
+            return [name.strip() for name in next(csv.reader(lines), [])]
     except (csv.Error, UnicodeDecodeError) as error:
         raise InvalidExport(f"{path}: row 1: unreadable CSV ({error})") from None
+
+
+def too_long(source: str) -> Callable[[int], InvalidExport]:
+    def refuse(line: int) -> InvalidExport:
+        return InvalidExport(f"{source}: line {line}: expected at most {MAX_LINE_CHARS} "
+                             "characters, found a longer line")
+
+    return refuse
 
 
 def open_text(path: Path) -> TextIO:
@@ -113,7 +126,7 @@ def csv_rows(path: Path, layout: str, required: Sequence[str]) -> Iterator[Row]:
     reading = 1
     try:
         with open_text(path) as handle:
-            reader = csv.reader(handle)
+            reader = csv.reader(bounded_lines(handle, MAX_LINE_CHARS, too_long(source)))
             header = [name.strip() for name in next(reader, [])]
             _check_header(source, layout, header, required)
             reading = 2
