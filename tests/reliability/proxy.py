@@ -32,6 +32,7 @@ class Proxy:
         self._frozen = threading.Event()
         self._cut_at: int | None = None
         self._cut_how = "drop"
+        self._cut_per_connection = False
         self.messages = 0  # client-to-server reads forwarded since the last count reset
         self.port = 0
         self.restore()
@@ -74,15 +75,17 @@ class Proxy:
         """Keep every connection open and accept new ones, but forward nothing."""
         self._frozen.set()
 
-    def cut_at(self, message: int, how: str = "drop") -> None:
-        """When the client sends its ``message``-th message (counted from now): ``drop`` it and
-        kill the proxy, ``deliver`` it and kill the proxy before any answer comes back (a
-        COMMIT then succeeds unbeknown to the client), or ``freeze``."""
+    def cut_at(self, message: int, how: str = "drop", *, per_connection: bool = False) -> None:
+        """When the client sends its ``message``-th message (counted from now, over every
+        connection, or on any one connection): ``drop`` it and kill the proxy, ``deliver`` it
+        and kill the proxy before any answer comes back (a COMMIT then succeeds unbeknown to
+        the client), or ``freeze``."""
         assert how in ("drop", "deliver", "freeze")
         with self._lock:
             self.messages = 0
             self._cut_at = message
             self._cut_how = how
+            self._cut_per_connection = per_connection
 
     # --- forwarding ------------------------------------------------------------------------------
 
@@ -107,6 +110,7 @@ class Proxy:
 
     def _pump(self, client: socket.socket, server: socket.socket) -> None:
         peers = {client: server, server: client}
+        sent = 0  # messages from this client
         while True:
             try:
                 readable, _, _ = select.select(list(peers), [], [], 0.1)
@@ -116,7 +120,9 @@ class Proxy:
                     data = source.recv(BUFFER)
                     if not data:
                         raise OSError("closed")
-                    how = self._count() if source is client else None
+                    if source is client:
+                        sent += 1
+                    how = self._count(sent) if source is client else None
                     if how == "freeze":
                         self.freeze()
                         break  # this very message never arrives
@@ -130,11 +136,12 @@ class Proxy:
                 _close(server)
                 return
 
-    def _count(self) -> str | None:
+    def _count(self, on_connection: int) -> str | None:
         """Count a client message; how to cut the connection at it, if this is the one."""
         with self._lock:
             self.messages += 1
-            if self._cut_at is None or self.messages < self._cut_at:
+            count = on_connection if self._cut_per_connection else self.messages
+            if self._cut_at is None or count < self._cut_at:
                 return None
             self._cut_at = None
             return self._cut_how

@@ -87,10 +87,6 @@ def refused(peak: Peak, code: str, says: str, report: Report) -> None:
     assert peak.peak_mb < PEAK_MB_MAX, f"peak memory {peak.peak_mb:.0f} MB"
 
 
-def finding(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"finding: {reason}")
-
-
 @pytest.mark.parametrize("size", SIZES)
 def test_a_huge_issuance_file_is_refused_early_in_bounded_memory(
     ledger_cli: Callable[..., Peak], tmp_path: Path, size: int, report: Report

@@ -243,14 +243,18 @@ def test_an_import_whose_database_goes_away_stops_between_chunks_and_resumes(
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "finding: a PostgreSQL server that stops answering on an open connection (frozen proxy) "
-    "makes a command hang forever: connect_timeout only bounds connecting, lock_timeout only "
-    "server-side lock waits, and nothing bounds a query's round trip"))
+    "finding: a PostgreSQL server that stops answering on an open connection (frozen proxy: "
+    "TCP still acknowledged) makes a command hang forever: connect_timeout only bounds "
+    "connecting, lock_timeout only server-side lock waits, TCP keepalives and "
+    "tcp_user_timeout only a dead peer; nothing bounds a query's round trip"))
 def test_a_database_that_stops_answering_mid_command_fails_instead_of_hanging(
     site: Site,
 ) -> None:
     site.proxy.restore()
-    site.proxy.cut_at(8, "freeze")
+    # A connection's first messages set it up (SSL request, startup, the pool's SET), which
+    # the pool's connect timeout bounds; its 5th is the command's second query, which then
+    # waits for an answer on an open connection.
+    site.proxy.cut_at(5, "freeze", per_connection=True)
     try:
         result = site.run(*retire("frozen"), timeout=FAIL_WITHIN_S)
     except subprocess.TimeoutExpired:
