@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from eventsourcing.persistence import PersistenceError
 
@@ -52,8 +53,6 @@ def store_errors(store: Store) -> Iterator[None]:
 
 
 def _password(store: Store) -> str | None:
-    from urllib.parse import unquote, urlsplit
-
     password = urlsplit(store.url).password
     return unquote(password) if password else None
 

@@ -122,8 +122,8 @@ class LedgerStore(Application[UUID]):
 
     def find(self, kind: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate, or None when it was never created."""
-        unit = self._unit or {}
-        if aggregate_id not in unit and not self.recorder.select_events(aggregate_id, limit=1):
+        known = aggregate_id in (self._unit or {}) or self._cached(aggregate_id)
+        if not known and not self.recorder.select_events(aggregate_id, limit=1):
             return None  # one query, where a failed load costs two and an exception
         try:
             return self.load(kind, aggregate_id, NotFound("absent"))
@@ -173,6 +173,16 @@ class LedgerStore(Application[UUID]):
                 self.mapper.forget(unit)
             raise
         self._cache(changed)
+
+    def _cached(self, aggregate_id: UUID) -> bool:
+        cache = self.repository.cache
+        if cache is None:
+            return False
+        try:
+            cache.get(aggregate_id)
+        except KeyError:
+            return False
+        return True
 
     def _cache(self, saved: list[Aggregate]) -> None:
         """What we just saved is the recorded state: the next load need not re-verify it."""

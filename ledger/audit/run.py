@@ -4,6 +4,7 @@ compared with what the replay rebuilt."""
 from __future__ import annotations
 
 import base64
+import json
 import time
 from datetime import datetime
 from typing import Any
@@ -131,8 +132,6 @@ def compare_supply(db: Database, replay: Replay, report: AuditReport, _: int) ->
 
 
 def compare_retirements(db: Database, replay: Replay, report: AuditReport, _: int) -> None:
-    import json
-
     rows = db.execute("SELECT retirement, buyer, holder, beneficiary, batch, quantity, blocks, "
                       "reason, claim_period FROM retirements")
     found = {r[0]: retirement_digest(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from ledger.reconcile.ranges import Range, count
 
@@ -17,15 +17,7 @@ DifferenceClass = Literal[
     "beneficiary_mismatch",
     "double_mint",
 ]
-DIFFERENCE_CLASSES: tuple[DifferenceClass, ...] = (
-    "missing_in_ledger",
-    "missing_in_registry",
-    "quantity_mismatch",
-    "serial_mismatch",
-    "status_mismatch",
-    "beneficiary_mismatch",
-    "double_mint",
-)
+DIFFERENCE_CLASSES: tuple[DifferenceClass, ...] = get_args(DifferenceClass)
 _SHOWN_RANGES = 3
 
 

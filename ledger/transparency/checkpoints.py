@@ -23,6 +23,7 @@ from ledger.transparency.log import MerkleLog, leaf_of, prefetched, tree_size
 from ledger.transparency.verify import verify_bundle
 
 LOCK = "checkpoints"
+MAX_TREE_SIZE = 2**63 - 1  # BIGINT
 
 
 @dataclass(frozen=True)
@@ -40,17 +41,19 @@ def bring_log_up_to_date(ledger: Ledger, db: Database) -> int:
     return tree_size(db)
 
 
-def checkpoints(db: Database, at_least: int = 0) -> list[StoredCheckpoint]:
+def checkpoints(db: Database, at_least: int = 0, at_most: int | None = None
+                ) -> list[StoredCheckpoint]:
     rows = db.execute(
         "SELECT tree_size, root_hash, note, key_id, signed_at FROM checkpoints "
-        "WHERE tree_size >= ? ORDER BY tree_size", [at_least],
+        "WHERE tree_size >= ? AND tree_size <= ? ORDER BY tree_size",
+        [at_least, MAX_TREE_SIZE if at_most is None else at_most],
     )
     return [StoredCheckpoint(int(r[0]), bytes(r[1]), str(r[2]), str(r[3]),
                              datetime.fromisoformat(str(r[4]))) for r in rows]
 
 
 def checkpoint_at(db: Database, size: int) -> StoredCheckpoint:
-    found = [c for c in checkpoints(db, size) if c.tree_size == size]
+    found = checkpoints(db, size, size)
     if not found:
         raise NotFound(f"no signed checkpoint of tree size {size} (see `ledger checkpoints`)")
     return found[0]
