@@ -31,10 +31,10 @@ import psycopg
 from bench.common import median, print_table, temp_dir, write_json
 from ledger.context import Settings, initialise
 from ledger.importer import import_operations
+from ledger.projections.merkle_log import MerkleLog, prefetched
 from ledger.projections.runner import Database, Runner, catch_up, open_database
 from ledger.store import Store
 from ledger.transparency import merkle
-from ledger.transparency.log import MerkleLog, prefetched
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 

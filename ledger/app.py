@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
-from ledger import ids
+from ledger import ids, topics
 from ledger.aggregates.account import ROLES, Account
 from ledger.aggregates.batch import CreditBatch
 from ledger.aggregates.operator import Operator
@@ -36,8 +36,8 @@ from ledger.errors import (
     WrongRole,
 )
 from ledger.eventstore import LedgerStore, describe_request
-from ledger.reconcile.serials import serial_scope
 from ledger.serials import SerialRange
+from ledger.serials.native import serial_scope
 from ledger.signing.keys import Signer, TrustedKey
 from ledger.views import (
     AccountView,
@@ -330,7 +330,7 @@ class Ledger(LedgerStore):
         return expired
 
     def reservation_ids(self) -> list[UUID]:
-        topic = f"{Reservation.__module__}:Reservation.Opened"
+        topic = topics.RESERVATION_OPENED
         found, start = [], 1
         while True:
             page = self.recorder.select_notifications(start, 500, topics=[topic])

@@ -13,8 +13,8 @@ from ledger.context import Settings, open_ledger
 from ledger.errors import KeyExists
 from ledger.eventstore import utcnow
 from ledger.render import reporter
+from ledger.signing.c2sp import is_valid_name
 from ledger.signing.keys import DEFAULT_KEY_NAME, Signer
-from ledger.transparency.note import is_valid_name
 
 
 @click.group()

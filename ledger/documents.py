@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from ledger.errors import InvalidDocument
-from ledger.reconcile.serials import parse_native_serial
+from ledger.serials.native import parse_native_serial
 
 KNOWN_REGISTRIES = ("art", "verra", "isometric", "puro")
 

@@ -15,11 +15,11 @@ from ledger.audit.signatures import SignatureChecker
 from ledger.audit.state import LedgerState, retirement_digest
 from ledger.errors import LedgerError
 from ledger.eventstore import LedgerStore
+from ledger.projections.merkle_log import prefetched, tree_size
 from ledger.projections.runner import Database
 from ledger.signing.keys import TrustedKey, raw_public
 from ledger.transparency import merkle
 from ledger.transparency.checkpoint import Checkpoint, open_checkpoint
-from ledger.transparency.log import prefetched, tree_size
 from ledger.transparency.verify import verifiers
 
 

@@ -13,12 +13,12 @@ from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
+from ledger import topics
 from ledger.aggregates.batch import AVAILABLE, RESERVED, CreditBatch
 
-BATCH = "ledger.aggregates.batch:CreditBatch."
-RECORDED = "ledger.aggregates.retirement:Retirement.Recorded"
-OPENED = "ledger.aggregates.account:Account.Opened"
-REGISTERED = "ledger.aggregates.operator:Operator.Registered"
+WANTED = frozenset({*topics.BATCH_EVENTS, topics.RETIREMENT_RECORDED, topics.ACCOUNT_OPENED,
+                    topics.OPERATOR_REGISTERED})
+"""What the replay applies: reservations and transfers replay through the batch's events."""
 
 
 def retirement_digest(buyer: str, holder: str, beneficiary: str, batch: str, quantity: int,
@@ -38,24 +38,24 @@ class LedgerState:
         self.origin: str | None = None
 
     def wants(self, topic: str) -> bool:
-        return topic.startswith(BATCH) or topic in (RECORDED, OPENED, REGISTERED)
+        return topic in WANTED
 
     def apply(self, topic: str, event: Any) -> CreditBatch | None:
         """Apply one verified domain event; the batch it changed, for the invariant check."""
-        if topic.startswith(BATCH):
+        if topic in topics.BATCH_EVENTS:
             batch: CreditBatch = event.mutate(self.batches.get(event.originator_id))
             self.batches[event.originator_id] = batch
             return batch
-        if topic == RECORDED:
+        if topic == topics.RETIREMENT_RECORDED:
             self.retirements[str(event.originator_id)] = retirement_digest(
                 event.buyer, event.holder, event.beneficiary, event.batch, event.quantity,
                 event.blocks, event.reason, event.claim_period)
             totals = self.retired_by_buyer[event.buyer]
             year = str(event.timestamp.year)
             totals[year] = totals.get(year, 0) + event.quantity
-        elif topic == OPENED:
+        elif topic == topics.ACCOUNT_OPENED:
             self.holders[event.handle] = event.role
-        elif topic == REGISTERED:
+        elif topic == topics.OPERATOR_REGISTERED:
             self.origin = event.origin
         return None
 

@@ -10,20 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ledger.aggregates.account import Account
-from ledger.aggregates.batch import CreditBatch
+from ledger import topics
 from ledger.errors import AccountNotFound
-from ledger.projections.runner import Database, Item, Projection, topic
+from ledger.projections.runner import Database, Item, Projection
 from ledger.serials import SerialRange, ranges_from_lists, total
 from ledger.views import BalanceLine, BalanceView
 
-OPENED = topic(Account, "Opened")
-MINTED = topic(CreditBatch, "Minted")
-RESERVED = topic(CreditBatch, "Reserved")
-RELEASED = topic(CreditBatch, "Released")
-SETTLED = topic(CreditBatch, "Settled")
-TRANSFERRED = topic(CreditBatch, "Transferred")
-RETIRED = topic(CreditBatch, "Retired")
+OPENED = topics.ACCOUNT_OPENED
+MINTED = topics.BATCH_MINTED
+RESERVED = topics.BATCH_RESERVED
+RELEASED = topics.BATCH_RELEASED
+SETTLED = topics.BATCH_SETTLED
+TRANSFERRED = topics.BATCH_TRANSFERRED
+RETIRED = topics.BATCH_RETIRED
 
 ADD = (
     "INSERT INTO balances (holder, batch, available, reserved, retired) VALUES (?, ?, ?, ?, ?) "

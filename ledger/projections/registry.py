@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ledger.projections.balances import Balances
+from ledger.projections.merkle_log import MerkleLog
 from ledger.projections.retirements import Retirements
 from ledger.projections.runner import Projection
 from ledger.projections.supply import Supply
-from ledger.transparency.log import MerkleLog
 
 PROJECTIONS: dict[str, Callable[[], Projection]] = {
     "balances": Balances,

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ledger.aggregates.retirement import Retirement
-from ledger.projections.runner import Database, Item, Projection, topic
+from ledger import topics
+from ledger.projections.runner import Database, Item, Projection
 
-RECORDED = topic(Retirement, "Recorded")
+RECORDED = topics.RETIREMENT_RECORDED
 
 COLUMNS = (
     "retirement", "retired_at", "year", "buyer", "holder", "beneficiary", "batch", "source",

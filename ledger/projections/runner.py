@@ -43,11 +43,6 @@ Progress = Callable[[str, int, int], None]
 """Called after each batch with the projection's name, its position and the target head."""
 
 
-def topic(aggregate: type, event: str) -> str:
-    """The stored topic of an aggregate's nested event, e.g. ``…batch:CreditBatch.Minted``."""
-    return f"{aggregate.__module__}:{aggregate.__qualname__}.{event}"
-
-
 @dataclass(frozen=True)
 class Item:
     """One event to project: the stored notification (``id``, ``originator_id``,

@@ -38,7 +38,7 @@ class LedgerBlock:
 class LedgerBatch:
     """A minted batch: its registry serial range in ``scope`` and the blocks that cover it.
 
-    ``scope`` is :func:`ledger.reconcile.serials.serial_scope` of the batch's native serial.
+    ``scope`` is :func:`ledger.serials.native.serial_scope` of the batch's native serial.
     The blocks, in serial order, cover ``first..last`` exactly: contiguous, no overlap.
     """
 

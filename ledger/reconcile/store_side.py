@@ -14,16 +14,13 @@ from weakref import WeakValueDictionary
 
 from eventsourcing.utils import get_topic
 
-from ledger import ids
+from ledger import ids, topics
 from ledger.aggregates.batch import RETIRED, CreditBatch
-from ledger.aggregates.retirement import Retirement
 from ledger.app import Ledger
 from ledger.errors import BatchNotFound, RetirementNotFound
 from ledger.reconcile.ledger_side import BlockState, LedgerBatch, LedgerBlock, MemoryLedgerSide
 from ledger.reconcile.ranges import coalesce
 
-_RETIRED_TOPIC = f"{CreditBatch.__module__}:{CreditBatch.__qualname__}.Retired"
-_RECORDED_TOPIC = f"{Retirement.__module__}:{Retirement.__qualname__}.Recorded"
 _State = tuple[BlockState, str | None]
 
 
@@ -115,7 +112,7 @@ class StoreLedgerSide:
         pieces: list[tuple[int, int, _State]] = []
         events: Iterable[Any] = self._ledger.events.get(batch.id, lte=batch.version)
         for event in events:
-            if get_topic(type(event)) != _RETIRED_TOPIC:
+            if get_topic(type(event)) != topics.BATCH_RETIRED:
                 continue
             retirement_id: UUID = event.retirement_id
             if retirement_id not in beneficiaries:
@@ -128,7 +125,7 @@ class StoreLedgerSide:
         # A retirement is final: its one Recorded event is its whole state, so reading that
         # event loads it, without the aggregate cache's copying.
         recorded: list[Any] = list(self._ledger.events.get(retirement_id, lte=1))
-        if not recorded or get_topic(type(recorded[0])) != _RECORDED_TOPIC:
+        if not recorded or get_topic(type(recorded[0])) != topics.RETIREMENT_RECORDED:
             raise RetirementNotFound(
                 f"batch {batch.reference}: expected the retirement {retirement_id} its Retired "
                 "event names, found none"

@@ -48,15 +48,31 @@ class Envelope:
 
     @property
     def key_id(self) -> str:
+        """The signing key's C2SP key id, 8 hex digits."""
         return str(self.fields["key"])
 
     @property
     def prev(self) -> str:
+        """Hex SHA-256 of the previous event's payload in the aggregate (:data:`GENESIS` first)."""
         return str(self.fields["prev"])
 
     @property
     def digest(self) -> str:
+        """Hex SHA-256 of the payload: what the next event of the aggregate links to."""
         return payload_digest(self.payload)
+
+    @property
+    def made_at(self) -> datetime:
+        """When the event was made: its signed ``timestamp``. ValueError when it is missing,
+        not an ISO 8601 time, or has no time zone (a naive time fits no key window)."""
+        event = self.fields["event"]
+        text = event.get("timestamp") if isinstance(event, dict) else None
+        if not isinstance(text, str):
+            raise ValueError(f"expected the event's timestamp, found {text!r}")
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            raise ValueError(f"expected a timestamp with a time zone, found {text!r}")
+        return moment
 
 
 def payload_digest(payload: bytes) -> str:

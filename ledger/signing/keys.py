@@ -27,7 +27,7 @@ from ledger.errors import (
     KeyNotFound,
     UnknownKey,
 )
-from ledger.transparency.note import key_id, parse_verifier_key, verifier_key
+from ledger.signing.c2sp import key_id, parse_verifier_key, verifier_key
 
 PRIVATE_KEY_FILE = "operator.key"
 TRUST_FILE = "trust.json"
@@ -48,6 +48,11 @@ class TrustedKey:
     valid_from: datetime | None = None
     valid_until: datetime | None = None
 
+    def __post_init__(self) -> None:
+        for bound in (self.valid_from, self.valid_until):
+            if bound is not None and bound.tzinfo is None:
+                raise ValueError(f"expected a window bound with a time zone, found {bound}")
+
     @cached_property
     def key_id(self) -> str:
         return key_id(self.name, raw_public(self.public_key)).hex()
@@ -64,6 +69,10 @@ class TrustedKey:
         return True
 
     def valid_at(self, moment: datetime) -> bool:
+        """Whether an event made at ``moment`` falls in this key's window. A time without a
+        time zone fits no window: it is never valid, rather than guessed."""
+        if moment.tzinfo is None:
+            return False
         if self.valid_from is not None and moment <= self.valid_from:
             return False
         return self.valid_until is None or moment <= self.valid_until
@@ -127,7 +136,13 @@ class Keyring:
 
 
 def _parse_time(value: object) -> datetime | None:
-    return datetime.fromisoformat(str(value)) if value else None
+    """A window bound from a trust list: an ISO 8601 time with its time zone, or None."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        raise ValueError(f"expected a time with a time zone, found {value!r}")
+    return moment
 
 
 def check_private_key_file(path: Path) -> None:

@@ -88,7 +88,10 @@ class SigningMapper(Mapper[UUID]):
         if not key.verify(envelope.signature, envelope.payload):
             raise SignatureInvalid(f"{where}: signature by key {key.key_id} does not verify")
         check_binding(stored_event, envelope, where)
-        made_at = datetime.fromisoformat(str(envelope.fields["event"].get("timestamp")))
+        try:
+            made_at = envelope.made_at
+        except ValueError as e:
+            raise SignatureInvalid(f"{where}: {e}") from None
         if not key.valid_at(made_at):
             raise SignatureInvalid(
                 f"{where}: signed by key {key.key_id} at {made_at.isoformat()}, outside its "

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ledger import topics
 from ledger.errors import InvalidArgument, ProofMalformed
 from ledger.signing.envelope import open_envelope, seal
 from ledger.transparency.checkpoint import MAX_UINT64
@@ -27,8 +28,8 @@ from ledger.transparency.tlog_proof import format_tlog_proof
 
 Format = Literal["carbon-ledger/retirement-proof/v1"]
 FORMAT: Format = "carbon-ledger/retirement-proof/v1"
-RETIREMENT_TOPIC = "ledger.aggregates.retirement:Retirement.Recorded"
-"""The topic of ``Retirement.Recorded``, spelled out so the verifier needs no domain import."""
+RETIREMENT_TOPIC = topics.RETIREMENT_RECORDED
+"""The topic of ``Retirement.Recorded`` (from :mod:`ledger.topics`: no domain import)."""
 
 MAX_FILE_BYTES = 256 * 1024
 """The largest proof file (bundle or consistency proof) a verifier reads; real ones are ~3 KiB."""

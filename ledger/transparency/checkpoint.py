@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.errors import CheckpointInvalid
+from ledger.signing.c2sp import Verifier, decode_base64
 from ledger.transparency.merkle import HASH_SIZE
-from ledger.transparency.note import Verifier, decode_base64, open_note, sign_note
+from ledger.transparency.note import open_note, sign_note
 
 MAX_UINT64 = 2**64 - 1
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")

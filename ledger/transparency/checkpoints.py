@@ -14,12 +14,12 @@ from datetime import datetime
 from ledger.app import Ledger
 from ledger.errors import ConsistencyFailed, NotFound, RetirementNotFound
 from ledger.eventstore import utcnow
+from ledger.projections.merkle_log import MerkleLog, leaf_of, prefetched, tree_size
 from ledger.projections.runner import Database, Runner, catch_up
 from ledger.signing.envelope import open_envelope
 from ledger.transparency import merkle
 from ledger.transparency.bundle import ProofBundle, bundle_json, make_bundle
 from ledger.transparency.checkpoint import Checkpoint, sign_checkpoint
-from ledger.transparency.log import MerkleLog, leaf_of, prefetched, tree_size
 from ledger.transparency.verify import verify_bundle
 
 LOCK = "checkpoints"

@@ -1,9 +1,9 @@
 """C2SP signed notes (https://c2sp.org/signed-note) with Ed25519 keys.
 
 A signed note is a text ending in a newline, a blank line, then signature lines
-``— <key name> base64(key id || signature)`` (em dash U+2014). Key ids and verifier keys
-(``name+hexid+base64(0x01 || public key)``) are those of the spec and of Go's
-golang.org/x/mod/sumdb/note, so notes signed here open there and the reverse.
+``— <key name> base64(key id || signature)`` (em dash U+2014). Key ids and verifier keys are
+:mod:`ledger.signing.c2sp`'s, those of the spec and of Go's golang.org/x/mod/sumdb/note, so
+notes signed here open there and the reverse.
 
 Opening a note fails closed: malformed text, more than :data:`MAX_SIGNATURES` signature lines,
 a failing signature from a trusted key, or no verified signature from a trusted key all raise
@@ -15,102 +15,17 @@ without the note being refused.
 from __future__ import annotations
 
 import base64
-import hashlib
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.errors import CheckpointInvalid, InvalidArgument
-
-_ED25519 = 0x01
-"""The signed-note signature type byte of Ed25519."""
+from ledger.signing.c2sp import Verifier, decode_base64, is_valid_name, key_id
 
 MAX_SIGNATURES = 100
 """Signature lines accepted in one note (the spec asks for at least 16; Go's note allows 100)."""
 
 _SIGNATURE_PREFIX = "\u2014 "  # em dash, space
-_KEY_ID_HEX = re.compile(r"[0-9a-f]{8}")
-
-
-def decode_base64(text: str) -> bytes:
-    """Decode RFC 4648 §4 base64 in its canonical spelling only; raise ValueError otherwise."""
-    try:
-        data = base64.b64decode(text, validate=True)
-    except ValueError:  # binascii.Error, or non-ASCII text
-        raise ValueError(f"expected base64, found {text!r}") from None
-    if base64.b64encode(data).decode("ascii") != text:
-        raise ValueError(f"expected canonical base64, found {text!r}")
-    return data
-
-
-def is_valid_name(name: str) -> bool:
-    """Key names are non-empty, without Unicode spaces, plus signs or control characters."""
-    return bool(name) and not any(c.isspace() or c == "+" or c < " " for c in name)
-
-
-def key_id(name: str, public_key: bytes) -> bytes:
-    """The 4-byte C2SP key id: SHA-256(name || 0x0A || 0x01 || public key)[:4]."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([_ED25519]) + public_key).digest()[:4]
-
-
-def verifier_key(name: str, public_key: bytes) -> str:
-    """The C2SP verifier key text ``name+hexkeyid+base64(0x01 || public key)``."""
-    if not is_valid_name(name) or len(public_key) != 32:
-        raise InvalidArgument(
-            f"expected a key name without spaces or '+' and a 32-byte key, found {name!r} "
-            f"and {len(public_key)} bytes"
-        )
-    encoded = base64.b64encode(bytes([_ED25519]) + public_key).decode("ascii")
-    return f"{name}+{key_id(name, public_key).hex()}+{encoded}"
-
-
-@dataclass(frozen=True)
-class Verifier:
-    """A trusted Ed25519 note key: its name, its derived key id and its raw 32-byte public key."""
-
-    name: str
-    public_key: bytes
-    key_id: bytes = field(init=False)
-
-    def __post_init__(self) -> None:
-        if not is_valid_name(self.name):
-            raise CheckpointInvalid(
-                f"expected a key name without spaces or '+', found {self.name!r}"
-            )
-        if len(self.public_key) != 32:
-            raise CheckpointInvalid(
-                f"expected a 32-byte Ed25519 public key, found {len(self.public_key)} bytes"
-            )
-        object.__setattr__(self, "key_id", key_id(self.name, self.public_key))
-
-    def verify(self, message: bytes, signature: bytes) -> bool:
-        """Whether ``signature`` is this key's Ed25519 signature of ``message``."""
-        try:
-            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, message)
-        except InvalidSignature:
-            return False
-        return True
-
-
-def parse_verifier_key(text: str) -> Verifier:
-    """Parse ``name+hexkeyid+base64(0x01 || public key)``; raise CheckpointInvalid if malformed."""
-    name, _, rest = text.partition("+")
-    id_hex, _, key_text = rest.partition("+")
-    if not _KEY_ID_HEX.fullmatch(id_hex):
-        raise CheckpointInvalid(f"expected 8 lowercase hex digits of key id, found {id_hex!r}")
-    try:
-        key = decode_base64(key_text)
-    except ValueError:
-        raise CheckpointInvalid(f"expected a base64 verifier key, found {key_text!r}") from None
-    if not key or key[0] != _ED25519:
-        raise CheckpointInvalid(f"expected Ed25519 key type 0x01, found {key[:1].hex() or 'none'}")
-    verifier = Verifier(name, key[1:])
-    if verifier.key_id.hex() != id_hex:
-        raise CheckpointInvalid(f"expected key id {verifier.key_id.hex()}, found {id_hex}")
-    return verifier
 
 
 def sign_note(text: str, name: str, private_key: Ed25519PrivateKey) -> str:

@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ledger.errors import ProofInvalid
+from ledger.signing.c2sp import Verifier, decode_base64
 from ledger.transparency.checkpoint import Checkpoint, open_checkpoint, parse_uint64
 from ledger.transparency.merkle import HASH_SIZE, verify_inclusion
-from ledger.transparency.note import Verifier, decode_base64
 
 HEADER = "c2sp.org/tlog-proof@v1"
 

@@ -16,7 +16,6 @@ import base64
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 
 from ledger.errors import (
     CheckpointInvalid,
@@ -28,6 +27,7 @@ from ledger.errors import (
     UnknownKey,
     VerificationFailed,
 )
+from ledger.signing.c2sp import Verifier, decode_base64
 from ledger.signing.envelope import Envelope, open_envelope, seal
 from ledger.signing.keys import TrustedKey, raw_public
 from ledger.transparency.bundle import (
@@ -39,7 +39,6 @@ from ledger.transparency.bundle import (
 )
 from ledger.transparency.checkpoint import Checkpoint, open_checkpoint
 from ledger.transparency.merkle import HASH_SIZE, leaf_hash, verify_consistency, verify_inclusion
-from ledger.transparency.note import Verifier, decode_base64
 
 BUNDLE_CHECKS = (
     "proof file", "checkpoint signature", "tree size", "inclusion", "event signature",
@@ -186,29 +185,24 @@ def _open_signed_event(
 ) -> tuple[Envelope, TrustedKey]:
     try:
         envelope = open_envelope(seal(payload, signature))
-        key_id, event = str(envelope.fields["key"]), envelope.fields["event"]
-        made_at = datetime.fromisoformat(event["timestamp"])
+        key_id = envelope.key_id
     except (ValueError, TypeError, KeyError, RecursionError) as error:
-        raise SignatureInvalid(f"expected a signed event envelope with a time, found {error}") \
-            from None
+        raise SignatureInvalid(f"expected a signed event envelope, found {error}") from None
     keys = [key for key in trusted if key.key_id == key_id]
     if not keys:
         raise UnknownKey(f"expected the event signed by a trusted key, found key {key_id}")
     if not keys[0].verify(signature, payload):
         raise SignatureInvalid(f"signature by key {key_id} does not verify")
-    # A naive time cannot be placed in a window, so it is refused rather than guessed.
-    if made_at.tzinfo is None or not any(_valid_at(key, made_at) for key in keys):
+    try:
+        made_at = envelope.made_at
+    except (ValueError, TypeError) as error:
+        raise SignatureInvalid(f"expected the event's time with its time zone, found {error}") \
+            from None
+    if not any(key.valid_at(made_at) for key in keys):
         raise SignatureInvalid(
-            f"event made at {event['timestamp']}, outside every validity window of key {key_id}"
+            f"event made at {made_at.isoformat()}, outside every validity window of key {key_id}"
         )
     return envelope, keys[0]
-
-
-def _valid_at(key: TrustedKey, moment: datetime) -> bool:
-    try:
-        return key.valid_at(moment)
-    except TypeError:  # a trust list with naive times cannot be compared: not valid
-        return False
 
 
 def _compare_summary(summary: RetirementSummary, envelope: Envelope) -> None:

@@ -12,11 +12,11 @@ from ledger.audit.report import AuditReport
 from ledger.audit.run import audit
 from ledger.context import Settings
 from ledger.projections import balances, retirements, supply
+from ledger.projections.merkle_log import MerkleLog
 from ledger.projections.runner import Database, Runner, catch_up
 from ledger.signing.keys import KeyDirectory
 from ledger.transparency.checkpoint import Checkpoint, sign_checkpoint
 from ledger.transparency.checkpoints import sign_head
-from ledger.transparency.log import MerkleLog
 from tests import tamper
 from tests.conftest import Clock
 from tests.support import issuance, open_buyers

@@ -17,8 +17,8 @@ from ledger.reconcile.compare import reconcile
 from ledger.reconcile.ledger_side import LedgerBlock
 from ledger.reconcile.readers import read_export
 from ledger.reconcile.report import ReconcileReport
-from ledger.reconcile.serials import parse_native_serial
 from ledger.reconcile.store_side import StoreLedgerSide
+from ledger.serials.native import parse_native_serial
 from tests.support import issuance, open_buyers
 from tests.unit.reconcile.ledger_builders import EXPORTS, only
 

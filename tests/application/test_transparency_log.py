@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger.app import Ledger
 from ledger.context import Settings
 from ledger.errors import ConsistencyFailed, RetirementNotFound
+from ledger.projections.merkle_log import MerkleLog, tree_size
 from ledger.projections.runner import Database, Runner
 from ledger.signing.keys import Signer
 from ledger.transparency import merkle
@@ -20,7 +21,6 @@ from ledger.transparency.checkpoints import (
     retirement_proof,
     sign_head,
 )
-from ledger.transparency.log import MerkleLog, tree_size
 from ledger.transparency.verify import verifiers, verify_bundle
 from tests.support import issuance, open_buyers
 

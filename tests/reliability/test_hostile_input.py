@@ -27,11 +27,11 @@ from ledger.documents import DacIssuance, LeafIssuance, parse_issuance
 from ledger.errors import LedgerError
 from ledger.importer import Op, import_operations, parse_line
 from ledger.reconcile.readers import FORMATS, read_export
+from ledger.signing.c2sp import Verifier
 from ledger.signing.keys import TrustedKey, read_trust
 from ledger.transparency.bundle import ProofBundle
 from ledger.transparency.checkpoint import Checkpoint, open_checkpoint
 from ledger.transparency.merkle import leaf_hash
-from ledger.transparency.note import Verifier
 from ledger.transparency.tlog_proof import parse_tlog_proof, verify_tlog_proof
 from ledger.transparency.verify import VerifiedRetirement, verifiers, verify_bundle
 from tests.reliability.invariants import event_count

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.transparency.note import verifier_key
+from ledger.signing.c2sp import verifier_key
 from tests.reliability.scenario import LEDGER, cli_env
 from tests.support import example_data
 

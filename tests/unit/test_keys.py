@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ledger.errors import KeyExists, KeyFileInsecure, KeyNotFound
+from ledger.signing.c2sp import parse_verifier_key
 from ledger.signing.keys import KeyDirectory, read_trust
-from ledger.transparency.note import parse_verifier_key
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from typing import TextIO
 
 from ledger.errors import InvalidExport
 from ledger.parsing import bounded_lines
-from ledger.reconcile.serials import NativeSerial, parse_native_serial
+from ledger.serials.native import NativeSerial, parse_native_serial
 
 # One export line (one row, or one physical line of a quoted multi-line field) at most: far
 # beyond any real row, and refused before more of it is read into memory.

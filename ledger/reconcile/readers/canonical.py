@@ -15,7 +15,7 @@ from ledger.errors import InvalidExport
 from ledger.reconcile.readers._json import json_objects
 from ledger.reconcile.readers._rows import Place, csv_rows, read_header
 from ledger.reconcile.records import CanonicalRecord, RegistryRecord
-from ledger.reconcile.serials import parse_native_serial
+from ledger.serials.native import parse_native_serial
 
 LAYOUT = "canonical reconcile export"
 SIGNATURE = frozenset({"batch_ref"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.reconcile.serials import parse_native_serial, serial_scope
+from ledger.serials.native import parse_native_serial, serial_scope
 
 
 def test_an_art_serial_gives_its_issuance_scope_program_vintage_and_inclusive_range() -> None:

@@ -38,6 +38,7 @@ from ledger.errors import (
     VerificationFailed,
 )
 from ledger.schemas import render
+from ledger.signing.c2sp import decode_base64
 from ledger.signing.envelope import GENESIS, build_payload
 from ledger.signing.keys import Signer, TrustedKey
 from ledger.transparency.bundle import (
@@ -61,7 +62,6 @@ from ledger.transparency.merkle import (
     inclusion_proof,
     leaf_hash,
 )
-from ledger.transparency.note import decode_base64
 from ledger.transparency.tlog_proof import parse_tlog_proof, verify_tlog_proof
 from ledger.transparency.verify import (
     format_consistency_proof,

@@ -8,13 +8,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.errors import CheckpointInvalid
+from ledger.signing.c2sp import Verifier
 from ledger.transparency.checkpoint import (
     Checkpoint,
     open_checkpoint,
     parse_checkpoint_body,
     sign_checkpoint,
 )
-from ledger.transparency.note import Verifier, sign_note
+from ledger.transparency.note import sign_note
 
 ORIGIN = "registry.example/carbon-ledger"
 ROOT = hashlib.sha256(b"root").digest()

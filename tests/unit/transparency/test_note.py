@@ -8,15 +8,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.errors import CheckpointInvalid, InvalidArgument
-from ledger.transparency.note import (
-    MAX_SIGNATURES,
-    Verifier,
-    key_id,
-    open_note,
-    parse_verifier_key,
-    sign_note,
-    verifier_key,
-)
+from ledger.signing.c2sp import Verifier, key_id, parse_verifier_key, verifier_key
+from ledger.transparency.note import MAX_SIGNATURES, open_note, sign_note
 
 # From golang.org/x/mod/sumdb/note (note.go package docs and note_test.go).
 PETER_SIGNER = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"

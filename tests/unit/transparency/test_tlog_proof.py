@@ -9,9 +9,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.errors import CheckpointInvalid, ProofInvalid
+from ledger.signing.c2sp import Verifier
 from ledger.transparency.checkpoint import Checkpoint, sign_checkpoint
 from ledger.transparency.merkle import CompactRange, MemoryNodeStore, inclusion_proof, leaf_hash
-from ledger.transparency.note import Verifier
 from ledger.transparency.tlog_proof import (
     TlogProof,
     format_tlog_proof,

@@ -1,0 +1,26 @@
+"""The stored topic of every event the ledger reads by name, in one place.
+
+A topic is ``module:QualifiedName`` of the event's class, as eventsourcing stores it; the
+verifier, the audit and the projections match stored events by these strings without importing
+the domain. They are part of the stored data: moving an aggregate's module would orphan every
+stored event, so a test checks that each one still names its class.
+"""
+
+from __future__ import annotations
+
+_BATCH = "ledger.aggregates.batch:CreditBatch"
+BATCH_MINTED = f"{_BATCH}.Minted"
+BATCH_RESERVED = f"{_BATCH}.Reserved"
+BATCH_RELEASED = f"{_BATCH}.Released"
+BATCH_SETTLED = f"{_BATCH}.Settled"
+BATCH_TRANSFERRED = f"{_BATCH}.Transferred"
+BATCH_RETIRED = f"{_BATCH}.Retired"
+BATCH_EVENTS = (BATCH_MINTED, BATCH_RESERVED, BATCH_RELEASED, BATCH_SETTLED, BATCH_TRANSFERRED,
+                BATCH_RETIRED)
+"""Every event of a credit batch: the ones that move its serials between pools."""
+
+ACCOUNT_OPENED = "ledger.aggregates.account:Account.Opened"
+OPERATOR_REGISTERED = "ledger.aggregates.operator:Operator.Registered"
+OPERATOR_KEY_ROTATED = "ledger.aggregates.operator:Operator.KeyRotated"
+RESERVATION_OPENED = "ledger.aggregates.reservation:Reservation.Opened"
+RETIREMENT_RECORDED = "ledger.aggregates.retirement:Retirement.Recorded"
