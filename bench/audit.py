@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg
 
 from bench.common import median, print_table, temp_dir, write_json
-from tests.support import example_data
+from tests.support.builders import example_data
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 LEDGER = str(Path(sys.executable).with_name("ledger"))

@@ -33,10 +33,10 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import StoredEvent
 
 from bench.common import median, print_table, temp_dir, write_json
-from ledger.app import Ledger
-from ledger.context import Settings, initialise
-from ledger.importer import import_operations
-from tests.support import example_data
+from ledger.settings import Settings
+from ledger.usecases import holdings, importing, reservations, setup
+from ledger.usecases.unit import UnitOfWork
+from tests.support.builders import example_data
 
 LEAF = "ART:ART102-2021-11"
 PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -58,7 +58,7 @@ class RawApp(Application[uuid.UUID]):
     name = "Raw"
 
 
-class Store:
+class ScratchStore:
     """A fresh store location (SQLite file or PostgreSQL schema), cleaned up afterwards."""
 
     def __init__(self, kind: str, tmp: Path) -> None:
@@ -79,31 +79,33 @@ class Store:
                 conn.execute(f'DROP SCHEMA "{self.schema}" CASCADE')
 
 
-def fresh_ledger(store: Store, name: str) -> Ledger:
+def fresh_ledger(store: ScratchStore, name: str) -> UnitOfWork:
     settings = Settings(db=store.url(name), key_dir=str(store.tmp / f"{name}.keys"))
-    first, _ = initialise(settings)
+    setup.initialise(settings)
+    first = UnitOfWork(settings)
     first.close()
-    ledger = Ledger(settings.store.env(), settings.keys.keyring())
+    ledger = UnitOfWork(settings)
     document = example_data("LEAF")
     document.update(serial_last=10_000_000, quantity=10_000_000,
                     serial_native="ART-CR-102-2021-11-1 to 10000000")
-    import_operations(ledger, [json.dumps({"op": "mint", "document": document}),
-                               json.dumps({"op": "open_account", "handle": "acme",
-                                           "name": "Acme", "role": "buyer",
-                                           "climate_pledge": True})])
+    importing.import_operations(ledger, lines=[
+        json.dumps({"op": "mint", "document": document}),
+        json.dumps({"op": "open_account", "handle": "acme", "name": "Acme", "role": "buyer",
+                    "climate_pledge": True})])
     return ledger
 
 
-def time_ops(ledger: Ledger, cycles: int) -> dict[str, float]:
+def time_ops(ledger: UnitOfWork, cycles: int) -> dict[str, float]:
     """Seconds per operation kind over ``cycles`` reserve -> settle -> retire cycles."""
     spent = {"reserve": 0.0, "settle": 0.0, "retire": 0.0}
     for _ in range(cycles):
         t0 = time.perf_counter()
-        reservation = ledger.reserve("acme", 3, batch=LEAF).reservation
+        reservation = reservations.reserve(ledger, buyer="acme", quantity=3, batch=LEAF).reservation
         t1 = time.perf_counter()
-        ledger.settle(reservation)
+        reservations.settle(ledger, reservation=reservation)
         t2 = time.perf_counter()
-        ledger.retire("acme", LEAF, 3, "Acme", "claim", "2025")
+        holdings.retire(ledger, holder="acme", batch=LEAF, quantity=3, beneficiary="Acme",
+                        reason="claim", claim_period="2025")
         t3 = time.perf_counter()
         spent["reserve"] += t1 - t0
         spent["settle"] += t2 - t1
@@ -111,7 +113,7 @@ def time_ops(ledger: Ledger, cycles: int) -> dict[str, float]:
     return {k: cycles / v for k, v in spent.items()}
 
 
-def raw_rate(store: Store, saves: int) -> float:
+def raw_rate(store: ScratchStore, saves: int) -> float:
     env = ledger_env(store, "raw")
     app = RawApp(env)
     counter = Counter()
@@ -125,8 +127,8 @@ def raw_rate(store: Store, saves: int) -> float:
     return rate
 
 
-def ledger_env(store: Store, name: str) -> dict[str, str]:
-    from ledger.store import Store as Location
+def ledger_env(store: ScratchStore, name: str) -> dict[str, str]:
+    from ledger.store.location import StoreLocation as Location
 
     return Location(store.url(name)).env(create_tables=True)
 
@@ -135,7 +137,7 @@ def single_operations(kind: str, cycles: int, runs: int) -> dict[str, Any]:
     rates: dict[str, list[float]] = {"raw": [], "reserve": [], "settle": [], "retire": []}
     for _ in range(runs):
         with temp_dir() as tmp:
-            store = Store(kind, tmp)
+            store = ScratchStore(kind, tmp)
             try:
                 rates["raw"].append(raw_rate(store, 3 * cycles))
                 ledger = fresh_ledger(store, "ops")
@@ -170,10 +172,10 @@ def bulk_import(kind: str, operations: int, runs: int) -> dict[str, Any]:
     lines = bulk_lines(operations)
     for _ in range(runs):
         with temp_dir() as tmp:
-            store = Store(kind, tmp)
+            store = ScratchStore(kind, tmp)
             try:
                 ledger = fresh_ledger(store, "bulk")
-                report = import_operations(ledger, lines, batch_size=1000)
+                report = importing.import_operations(ledger, lines=lines, chunk_size=1000)
                 rates.append(report.operations / report.seconds)
                 ledger.close()
             finally:
@@ -181,20 +183,20 @@ def bulk_import(kind: str, operations: int, runs: int) -> dict[str, Any]:
     return {"operations": len(lines), "runs": rates, "median_ops_per_s": median(rates)}
 
 
-def fill(ledger: Ledger, events: int) -> None:
+def fill(ledger: UnitOfWork, events: int) -> None:
     """Filler events straight through the recorder, 5,000 per insert: the store grows, the
     measured aggregates do not."""
     written = 0
     while written < events:
         chunk = min(5000, events - written)
-        ledger.recorder.insert_events([
+        ledger.events.recorder.insert_events([
             StoredEvent(uuid.uuid4(), 1, "bench:Filler", b'{"filler":true}')
             for _ in range(chunk)
         ])
         written += chunk
 
 
-def analyze(store: Store, ledger: Ledger) -> None:
+def analyze(store: ScratchStore, ledger: UnitOfWork) -> None:
     """Refresh PostgreSQL's planner statistics after a bulk fill, as autovacuum would soon."""
     if store.kind == "postgres":
         with psycopg.connect(PG, autocommit=True) as conn:
@@ -204,10 +206,10 @@ def analyze(store: Store, ledger: Ledger) -> None:
 def flat_cost(kind: str, sizes: list[int], cycles: int) -> dict[str, Any]:
     rows = {}
     with temp_dir() as tmp:
-        store = Store(kind, tmp)
+        store = ScratchStore(kind, tmp)
         try:
             ledger = fresh_ledger(store, "flat")
-            in_store = ledger.recorder.max_notification_id() or 0
+            in_store = ledger.events.recorder.max_notification_id() or 0
             for size in sizes:
                 fill(ledger, size - in_store)
                 in_store = max(size, in_store)
@@ -226,17 +228,17 @@ def cold_load(kind: str, own_events: list[int]) -> dict[str, Any]:
     result = {}
     for count in own_events:
         with temp_dir() as tmp:
-            store = Store(kind, tmp)
+            store = ScratchStore(kind, tmp)
             try:
                 ledger = fresh_ledger(store, "cold")
-                import_operations(ledger, bulk_lines(count // 2 * 3)[: count // 2 * 3],
-                                  batch_size=2000)
+                importing.import_operations(
+                    ledger, lines=bulk_lines(count // 2 * 3)[: count // 2 * 3], chunk_size=2000)
                 settings = Settings(db=store.url("cold"), key_dir=str(tmp / "cold.keys"))
                 samples = []
                 for _ in range(5):
-                    app = Ledger(settings.store.env(), settings.keys.keyring())
+                    app = UnitOfWork(settings)
                     started = time.perf_counter()
-                    batch = app.batch(LEAF)
+                    batch = app.load_batch(LEAF)
                     samples.append(time.perf_counter() - started)
                     app.close()
                 result[batch.version] = {"load_ms": median(samples) * 1000}

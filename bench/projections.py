@@ -33,11 +33,13 @@ import psycopg
 from eventsourcing.persistence import StoredEvent
 
 from bench.common import median, print_table, temp_dir, timed, write_json
-from ledger.app import Ledger
-from ledger.cli_projections import PROJECTIONS, runners
-from ledger.context import Settings, initialise
+from ledger.projections.registry import PROJECTIONS
 from ledger.projections.runner import Database, catch_up, open_database, read_position
-from tests.support import issuance
+from ledger.settings import Settings
+from ledger.usecases import accounts, holdings, minting, reservations, setup
+from ledger.usecases.projecting import runners
+from ledger.usecases.unit import UnitOfWork
+from tests.support.builders import issuance
 
 PG_DSN = os.environ.get("LEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 BUYERS = [f"buyer-{i}" for i in range(8)]
@@ -48,14 +50,15 @@ class Writer:
     """Writes a valid history fast: each round reserves, then settles, transfers and retires
     (or releases), about 8 events. ``after`` resumes, on a new batch, after an earlier writer."""
 
-    def __init__(self, ledger: Ledger, after: int = 0) -> None:
+    def __init__(self, ledger: UnitOfWork, after: int = 0) -> None:
         start = -(-after // BATCH_ROUNDS) * BATCH_ROUNDS  # the next batch's first round
         self.ledger, self.round, self.batch = ledger, start, ""
         for handle in BUYERS if after == 0 else []:
-            ledger.open_account(handle, handle, "buyer", True, [])
+            accounts.open_account(ledger, handle=handle, name=handle, role="buyer",
+                                  climate_pledge=True, scope_targets=[])
 
     def until(self, events: int) -> None:
-        while (self.ledger.recorder.max_notification_id() or 0) < events:
+        while (self.ledger.events.recorder.max_notification_id() or 0) < events:
             self.step()
 
     def step(self) -> None:
@@ -63,19 +66,21 @@ class Writer:
         self.round += 1
         if n % BATCH_ROUNDS == 0:
             first = n * 100 + 1
-            self.batch = ledger.mint(issuance("DAC", f"B-{n}", first=first,
+            self.batch = minting.mint(ledger, document=issuance("DAC", f"B-{n}", first=first,
                                               last=first + 100 * BATCH_ROUNDS - 1)).batch
         buyer, other = BUYERS[n % len(BUYERS)], BUYERS[(n + 1) % len(BUYERS)]
-        reservation = ledger.reserve(buyer, 10, batch=self.batch).reservation
+        reservation = reservations.reserve(
+            ledger, buyer=buyer, quantity=10, batch=self.batch).reservation
         if n % 7 == 0:
-            ledger.release(reservation)
+            reservations.release(ledger, reservation=reservation)
             return
-        ledger.settle(reservation)
-        ledger.transfer_credits(buyer, other, self.batch, 3)
-        ledger.retire(buyer, self.batch, 4, f"{buyer} Inc", "offsetting", "2025")
+        reservations.settle(ledger, reservation=reservation)
+        holdings.transfer(ledger, sender=buyer, recipient=other, batch=self.batch, quantity=3)
+        holdings.retire(ledger, holder=buyer, batch=self.batch, quantity=4,
+                        beneficiary=f"{buyer} Inc", reason="offsetting", claim_period="2025")
 
 
-def copy_log(source: Ledger, target: Ledger) -> None:
+def copy_log(source: UnitOfWork, target: UnitOfWork) -> None:
     """The same signed events, in the same order, into another store."""
     start = 1
     while page := source.recorder.select_notifications(start, 2000):
@@ -91,38 +96,39 @@ def rates(settings: Settings, runs: int) -> dict[str, float]:
     for _ in range(runs):
         for name in ["decode only", *PROJECTIONS, "all three"]:
             with opened(settings) as (ledger, db):
-                head = ledger.recorder.max_notification_id() or 0
+                head = ledger.events.recorder.max_notification_id() or 0
                 found.setdefault(name, []).append(head / rebuild_seconds(name, ledger, db))
     return {name: median(values) for name, values in found.items()}
 
 
-def rebuild_seconds(name: str, ledger: Ledger, db: Database) -> float:
+def rebuild_seconds(name: str, ledger: UnitOfWork, db: Database) -> float:
     if name == "decode only":
         return timed(lambda: decode_all(ledger))
-    chosen = runners(ledger, db, list(PROJECTIONS) if name == "all three" else [name])
+    chosen = runners(ledger, list(PROJECTIONS) if name == "all three" else [name])
     for runner in chosen:
         runner.rebuild()
     return timed(lambda: catch_up(chosen))
 
 
-def decode_all(ledger: Ledger) -> None:
+def decode_all(ledger: UnitOfWork) -> None:
     start = 1
-    while page := ledger.recorder.select_notifications(start, 500):
+    while page := ledger.events.recorder.select_notifications(start, 500):
         for notification in page:
-            ledger.mapper.to_domain_event(notification)
+            ledger.events.mapper.to_domain_event(notification)
         start = page[-1].id + 1
 
 
 def lag(settings: Settings, writer: Writer, events: int) -> dict[str, float]:
     """The follower's lag, sampled while the ledger writes ``events`` more events."""
-    env = {**os.environ, "LEDGER_DB": settings.store.url, "LEDGER_KEY_DIR": str(settings.keys.path)}
+    env = {**os.environ, "LEDGER_DB": settings.location.url,
+           "LEDGER_KEY_DIR": str(settings.keys.path)}
     follower = subprocess.Popen(
-        [sys.executable, "-c", "from ledger.cli import main; main()", "project", "--follow",
+        [sys.executable, "-c", "from ledger.cli.main import main; main()", "project", "--follow",
          "--interval", "0.05"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    db, samples, writing = open_database(settings.store), list[float](), threading.Event()
+    db, samples, writing = open_database(settings.location), list[float](), threading.Event()
     try:
         writer.step()  # and wait until the follower has applied it: it is up and caught up
-        head = writer.ledger.recorder.max_notification_id() or 0
+        head = writer.ledger.events.recorder.max_notification_id() or 0
         wait_for(db, head)
         writing.set()
         sampler = threading.Thread(target=sample, args=(settings, writer.ledger, samples, writing))
@@ -130,7 +136,7 @@ def lag(settings: Settings, writer: Writer, events: int) -> dict[str, float]:
         seconds = timed(lambda: writer.until(head + events))
         writing.clear()
         sampler.join()
-        drain = timed(lambda: wait_for(db, writer.ledger.recorder.max_notification_id() or 0))
+        drain = timed(lambda: wait_for(db, writer.ledger.events.head()))
     finally:
         follower.kill()
         follower.wait()
@@ -142,11 +148,11 @@ def lag(settings: Settings, writer: Writer, events: int) -> dict[str, float]:
 
 
 def sample(
-    settings: Settings, ledger: Ledger, samples: list[float], writing: threading.Event
+    settings: Settings, ledger: UnitOfWork, samples: list[float], writing: threading.Event
 ) -> None:
-    db = open_database(settings.store)  # a connection of the sampler's own thread
+    db = open_database(settings.location)  # a connection of the sampler's own thread
     while writing.is_set():
-        head = ledger.recorder.max_notification_id() or 0
+        head = ledger.events.recorder.max_notification_id() or 0
         samples.append(head - min(read_position(db, n) for n in PROJECTIONS))
         time.sleep(0.05)
     db.close()
@@ -163,14 +169,12 @@ def wait_for(db: Database, head: int) -> None:
 
 
 @contextmanager
-def opened(settings: Settings, create: bool = False) -> Iterator[tuple[Ledger, Database]]:
+def opened(settings: Settings, create: bool = False) -> Iterator[tuple[UnitOfWork, Database]]:
     """A ledger (with a cold mapper: nothing verified yet) and the projections' database."""
-    ledger = Ledger(settings.store.env(create_tables=create), settings.keys.keyring())
-    db = open_database(settings.store)
+    ledger = UnitOfWork(settings, create=create)
     try:
-        yield ledger, db
+        yield ledger, ledger.db
     finally:
-        db.close()
         ledger.close()
 
 
@@ -186,7 +190,8 @@ def main() -> None:
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     with temp_dir() as tmp:
         source = Settings(db=str(tmp / "bench.db"), key_dir=str(tmp / "keys"))
-        ledger, _ = initialise(source)
+        setup.initialise(source)
+        ledger = UnitOfWork(source)
         writer = Writer(ledger)
         say(f"writing {args.events:,} events")
         results["write_s"] = timed(lambda: writer.until(args.events))

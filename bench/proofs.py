@@ -29,12 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg
 
 from bench.common import median, print_table, temp_dir, write_json
-from ledger.context import Settings, initialise
-from ledger.importer import import_operations
 from ledger.projections.merkle_log import MerkleLog, prefetched
 from ledger.projections.runner import Database, Runner, catch_up, open_database
-from ledger.store import Store
+from ledger.settings import Settings
+from ledger.store.location import StoreLocation
 from ledger.transparency import merkle
+from ledger.usecases import importing, setup
+from ledger.usecases.unit import UnitOfWork
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -93,14 +94,15 @@ def append_cost(kind: str, events: int) -> dict[str, Any]:
         url, schema = location(kind, tmp)
         try:
             settings = Settings(db=url, key_dir=str(tmp / "keys"))
-            ledger, _ = initialise(settings)
+            setup.initialise(settings)
+            ledger = UnitOfWork(settings)
             from bench.audit import operations
 
-            import_operations(ledger, operations(events), batch_size=2000)
-            db = open_database(Store(url))
-            head = ledger.recorder.max_notification_id() or 0
+            importing.import_operations(ledger, lines=operations(events), chunk_size=2000)
+            db = open_database(StoreLocation(url))
+            head = ledger.events.recorder.max_notification_id() or 0
             started = time.perf_counter()
-            catch_up([Runner(ledger, db, MerkleLog())])
+            catch_up([Runner(ledger.events, db, MerkleLog())])
             seconds = time.perf_counter() - started
             db.close()
             ledger.close()
@@ -123,7 +125,7 @@ def main() -> None:
             with temp_dir() as tmp:
                 url, schema = location(kind, tmp)
                 try:
-                    db = open_database(Store(url)) if kind == "postgres" else \
+                    db = open_database(StoreLocation(url)) if kind == "postgres" else \
                         _sqlite(Path(url))
                     root = build_log(db, size)
                     times = sorted(proof_times(db, size, root, args.samples))

@@ -32,11 +32,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import median, print_table, temp_dir, write_json
-from ledger.context import Settings, initialise
-from ledger.importer import import_operations
 from ledger.reconcile.readers import read_export
+from ledger.settings import Settings
+from ledger.usecases import importing, setup
+from ledger.usecases.unit import UnitOfWork
 from tests.application.test_reconcile_store import art_retirements
-from tests.support import example_data
+from tests.support.builders import example_data
 
 CREDITS_PER_ROW = 5
 UNRETIRED_PER_BATCH = 1_000
@@ -87,12 +88,14 @@ def report_rows(batches: int, per_batch: int, rows_per: int) -> Iterator[tuple[s
 
 
 def build(settings: Settings, batches: int, per_batch: int, rows_per: int) -> dict[str, Any]:
-    ledger, _ = initialise(settings)
+    setup.initialise(settings)
+    ledger = UnitOfWork(settings)
     try:
         ops = operations(batches, per_batch, rows_per)
-        report = import_operations(ledger, ops, 5_000,
-                                   lambda r: say(f"  imported {r.operations:,} operations"))
-        return {**report.to_dict(), "events": ledger.recorder.max_notification_id()}
+        report = importing.import_operations(
+            ledger, lines=ops, chunk_size=5_000,
+            progress=lambda what, done, total=None: say(f"  {what}: {done:,}"))
+        return {**report.to_json(), "events": ledger.events.head()}
     finally:
         ledger.close()
 
@@ -140,7 +143,7 @@ def main() -> None:
         parse_s = time.perf_counter() - started
         say(f"export: {rows:,} rows ({export.stat().st_size / 2**20:.1f} MiB), parsed alone "
             f"in {parse_s:.1f} s")
-        where = ["--db", settings.store.url, "--key-dir", str(settings.keys.path)]
+        where = ["--db", settings.location.url, "--key-dir", str(settings.keys.path)]
         *_, baseline_mib = run_reconcile(["reconcile", "--help"])
         runs: list[dict[str, float]] = []
         for n in range(args.runs):

@@ -25,10 +25,10 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import print_table, temp_dir
-from ledger.app import Ledger
-from ledger.context import Settings
-from tests.conftest import PG_DSN
+from ledger.settings import Settings
+from ledger.usecases.unit import UnitOfWork
 from tests.reliability.concurrency import Figures, check, figures, prepare, run_workers
+from tests.support.postgres import PG_DSN
 
 
 def run(store: str, workers: int, args: argparse.Namespace, where: Path) -> tuple[Figures, int]:
@@ -45,7 +45,7 @@ def run(store: str, workers: int, args: argparse.Namespace, where: Path) -> tupl
         records, seconds = run_workers(settings, workers, args.operations, where, args.seed,
                                        timeout_s=600 + args.operations * workers)
         result = figures(records, workers, seconds)
-        ledger = Ledger(settings.store.env(), settings.keys.keyring(with_signer=False))
+        ledger = UnitOfWork(settings, sign=False)
         try:
             problems = check(ledger, records)
         finally:

@@ -22,17 +22,18 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Mapper
 
 from bench.common import median, print_table, temp_dir, timed, write_json
-from ledger.app import Ledger
-from ledger.context import Settings
 from ledger.documents import parse_issuance
-from ledger.eventstore import utcnow
 from ledger.examples import __file__ as examples_init
+from ledger.settings import Settings
+from ledger.store.events import EventStore
+from ledger.usecases import accounts, holdings, minting, reservations, setup
+from ledger.usecases.unit import UnitOfWork
 
 LEAF = "ART:ART102-2021-11"
 
 
-class UnsignedLedger(Ledger):
-    """The same use cases over the library's plain JSON Mapper: nothing signed or verified."""
+class UnsignedStore(EventStore):
+    """The same store over the library's plain JSON Mapper: nothing signed or verified."""
 
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {}
 
@@ -40,21 +41,30 @@ class UnsignedLedger(Ledger):
         return Application.construct_mapper(self)
 
 
-def run_once(kind: type[Ledger], cycles: int) -> float:
+class UnsignedUnit(UnitOfWork):
+    """The same use cases over the unsigned store."""
+
+    event_store = UnsignedStore
+
+
+def run_once(kind: type[UnitOfWork], cycles: int) -> float:
     with temp_dir() as tmp:
         settings = Settings(db=str(tmp / "b.db"), key_dir=str(tmp / "keys"))
-        settings.keys.create("bench", utcnow())
-        ledger = kind(settings.store.env(), settings.keys.keyring())
-        ledger.initialise("bench/log", "operator", "Operator")
+        settings.keys.create("bench")
+        ledger = kind(settings, create=True)
+        setup.register_operator(ledger, origin="bench/log", handle="operator", name="Operator")
         document = (Path(examples_init).parent / "leaf-issuance.json").read_bytes()
-        ledger.mint(parse_issuance(document))
-        ledger.open_account("acme", "Acme", "buyer", True, [])
+        minting.mint(ledger, document=parse_issuance(document))
+        accounts.open_account(ledger, handle="acme", name="Acme", role="buyer", climate_pledge=True,
+                              scope_targets=[])
 
         def cycle() -> None:
             for _ in range(cycles):
-                reservation = ledger.reserve("acme", 2, batch=LEAF).reservation
-                ledger.settle(reservation)
-                ledger.retire("acme", LEAF, 2, "Acme", "claim", "2025")
+                reservation = reservations.reserve(
+                    ledger, buyer="acme", quantity=2, batch=LEAF).reservation
+                reservations.settle(ledger, reservation=reservation)
+                holdings.retire(ledger, holder="acme", batch=LEAF, quantity=2, beneficiary="Acme",
+                                reason="claim", claim_period="2025")
 
         seconds = timed(cycle)
         ledger.close()
@@ -68,8 +78,8 @@ def main() -> None:
     args = parser.parse_args()
     rates: dict[str, list[float]] = {"signed": [], "unsigned": []}
     for _ in range(args.runs):
-        rates["unsigned"].append(run_once(UnsignedLedger, args.cycles))
-        rates["signed"].append(run_once(Ledger, args.cycles))
+        rates["unsigned"].append(run_once(UnsignedUnit, args.cycles))
+        rates["signed"].append(run_once(UnitOfWork, args.cycles))
     signed, unsigned = median(rates["signed"]), median(rates["unsigned"])
     print_table(["variant", "ops/s (median)", "runs"],
                 [["unsigned", unsigned, args.runs], ["signed", signed, args.runs]])

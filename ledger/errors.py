@@ -190,6 +190,12 @@ class SummaryMismatch(VerificationFailed):
     code = "summary_mismatch"
 
 
+class AuditFailed(VerificationFailed):
+    """`ledger audit` found problems; the report lists each one."""
+
+    code = "audit_failed"
+
+
 class ReconcileDifferences(VerificationFailed):
     """Registry exports and the ledger disagree; ``report`` goes out with the error in JSON."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from uuid import UUID, uuid5
 
@@ -34,6 +35,14 @@ def retirement_id(idempotency_key: str) -> UUID:
 
 def transfer_id(idempotency_key: str) -> UUID:
     return uuid5(NAMESPACE, f"transfer:{idempotency_key}")
+
+
+def by_id_or_key(ref: str, from_key: Callable[[str], UUID]) -> UUID:
+    """An aggregate named by its UUID, or by the idempotency key it was made with."""
+    try:
+        return UUID(ref)
+    except ValueError:
+        return from_key(ref)
 
 
 OPERATOR_ID = uuid5(NAMESPACE, "operator")

@@ -1,34 +1,46 @@
-"""Read objects the application returns: plain values, each with the JSON shape the CLI prints."""
+"""Read objects the use cases return: plain values, each with the JSON shape the CLI prints.
+
+Views know their JSON (``to_json``); how they read as text is the command line's business.
+"""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from ledger.signing.envelope import to_plain
-
 
 class View:
+    """A dataclass of plain values; its JSON is its fields, nested views included."""
+
     def to_dict(self) -> dict[str, Any]:
         return {
             f.name: plain(getattr(self, f.name))
             for f in dataclasses.fields(self)  # type: ignore[arg-type]
         }
 
+    def to_json(self) -> Any:
+        """The JSON value `--json` prints."""
+        return self.to_dict()
+
 
 def plain(value: Any) -> Any:
     """JSON values for a view's fields, nested views included."""
     if isinstance(value, View):
-        return value.to_dict()
-    if isinstance(value, list):
+        return value.to_json()
+    if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, UUID | datetime):
-        return to_plain(value)
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
     return value
 
 
@@ -133,3 +145,122 @@ class BalanceLine(View):
 class BalanceView(View):
     holder: str
     batches: list[BalanceLine]
+
+
+@dataclass(frozen=True)
+class InitView(View):
+    store: str
+    key_dir: str
+    key_created: bool
+    origin: str
+    operator: str
+    verifier_key: str
+
+
+@dataclass(frozen=True)
+class KeyView(View):
+    verifier_key: str
+    key_id: str
+    key_dir: str
+
+
+@dataclass(frozen=True)
+class RotationView(View):
+    old_key_id: str
+    new_key_id: str
+    verifier_key: str
+    switch_at: datetime
+
+
+@dataclass(frozen=True)
+class TrustExportView(View):
+    file: str
+    keys: int
+
+
+@dataclass(frozen=True)
+class SupplyView(View):
+    """Supply grouped ``by`` batch, source or vintage; its JSON is the list of rows."""
+
+    by: str
+    keys: list[str]
+    rows: list[dict[str, Any]]
+
+    def to_json(self) -> Any:
+        return self.rows
+
+
+@dataclass(frozen=True)
+class RetirementsView(View):
+    retirements: list[dict[str, Any]]
+    totals_by_year: list[dict[str, Any]]
+    totals_by_source: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ProjectionStatus(View):
+    """A projection's position and how far it lags the log's head (position None: never
+    built)."""
+
+    projection: str
+    position: int | None
+    head: int
+    lag: int
+
+
+@dataclass(frozen=True)
+class StatusView(View):
+    """Every projection's status; its JSON is the list."""
+
+    projections: list[ProjectionStatus]
+
+    def to_json(self) -> Any:
+        return [p.to_json() for p in self.projections]
+
+
+@dataclass(frozen=True)
+class CheckpointView(View):
+    """A signed checkpoint: its tree size and root (base64 in JSON), the key and time it was
+    signed with, and the signed note itself."""
+
+    tree_size: int
+    root_hash: bytes
+    key_id: str
+    signed_at: datetime
+    note: str
+
+
+@dataclass(frozen=True)
+class CheckpointsView(View):
+    """Every signed checkpoint, oldest first; its JSON is the list."""
+
+    checkpoints: list[CheckpointView]
+
+    def to_json(self) -> Any:
+        return [c.to_json() for c in self.checkpoints]
+
+
+@dataclass(frozen=True)
+class ConsistencyView(View):
+    """The RFC 9162 consistency proof between two signed tree sizes (base64 hashes)."""
+
+    old_size: int
+    new_size: int
+    proof: list[str]
+
+
+@dataclass
+class ImportReport(View):
+    """How far an import got: lines read, operations applied, transactions committed."""
+
+    lines: int = 0
+    operations: int = 0
+    transactions: int = 0
+    retries: int = 0
+    seconds: float = 0.0
+
+    def to_json(self) -> Any:
+        rate = self.operations / self.seconds if self.seconds else 0.0
+        return {"lines": self.lines, "operations": self.operations,
+                "transactions": self.transactions, "retries": self.retries,
+                "seconds": round(self.seconds, 3), "operations_per_second": round(rate, 1)}

@@ -16,6 +16,7 @@ class Operator(Aggregate):
         self.name = name
         self.origin = origin
         self.verifier_keys = [verifier_key]
+        self.key_switched_at: datetime | None = None
 
     class KeyRotated(Aggregate.Event):
         """Signed by the old key. Its timestamp is the switch-over: the old key signs events
@@ -26,6 +27,7 @@ class Operator(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.verifier_keys.append(self.new_verifier_key)
+            aggregate.key_switched_at = self.timestamp
 
     def rotate_key(self, old_key_id: str, new_verifier_key: str, switch_at: datetime) -> None:
         self.trigger_event(

@@ -8,10 +8,7 @@ a freshly recomputed Merkle tree, compared with every signed checkpoint it reach
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from eventsourcing.persistence import Notification
 
@@ -20,14 +17,15 @@ from ledger.aggregates.batch import CreditBatch
 from ledger.audit.report import AuditReport, Problem
 from ledger.audit.signatures import Check, SignatureChecker
 from ledger.audit.state import LedgerState
+from ledger.progress import Progress, silent
 from ledger.signing.envelope import GENESIS, Envelope, open_envelope
 from ledger.signing.keys import TrustedKey
 from ledger.signing.mapper import check_binding, domain_event_of
+from ledger.store.events import EventStore
 from ledger.transparency import merkle
 from ledger.transparency.checkpoint import Checkpoint
 
 PAGE = 1000
-Progress = Callable[[int, int], None]
 
 
 class Replay:
@@ -161,14 +159,14 @@ def parse(n: Notification, replay: Replay) -> Envelope | None:
     return envelope
 
 
-def run_replay(app: Any, replay: Replay, upto: int | None, as_of: datetime | None,
-               progress: Progress | None = None) -> None:
+def run_replay(events: EventStore, replay: Replay, upto: int | None, as_of: datetime | None,
+               progress: Progress = silent) -> None:
     """Stream the log through ``replay`` until its end, ``upto`` or ``as_of``."""
-    head = app.recorder.max_notification_id() or 0
+    head = events.head()
     end = min(head, upto) if upto is not None else head
-    start, last_report = 1, time.monotonic()
+    start = 1
     while start <= end and not replay.stop:
-        page = app.recorder.select_notifications(start, PAGE, stop=end)
+        page = events.recorder.select_notifications(start, PAGE, stop=end)
         if not page:
             break
         for n in page:
@@ -180,8 +178,6 @@ def run_replay(app: Any, replay: Replay, upto: int | None, as_of: datetime | Non
             if replay.stop:
                 return
         start = page[-1].id + 1
-        if progress and time.monotonic() - last_report > 2:
-            last_report = time.monotonic()
-            progress(replay.report.last_position, end)
+        progress("audit: log position", replay.report.last_position, end)
     if upto is not None and end < head:
         replay.report.stopped_at = f"position {end}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ledger.errors import AuditFailed
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -46,6 +48,17 @@ class AuditReport:
     @property
     def clean(self) -> bool:
         return not self.problems
+
+    def findings(self) -> AuditFailed | None:
+        """The error the audit ends with: None when clean."""
+        if self.clean:
+            return None
+        kinds = sorted({p.kind for p in self.problems})
+        return AuditFailed(f"expected a clean log, found {len(self.problems)} problems "
+                           f"({', '.join(kinds)})")
+
+    def to_json(self) -> dict[str, Any]:
+        return self.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
         body = asdict(self)

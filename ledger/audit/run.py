@@ -9,23 +9,24 @@ import time
 from datetime import datetime
 from typing import Any
 
-from ledger.audit.replay import Progress, Replay, run_replay
+from ledger.audit.replay import Replay, run_replay
 from ledger.audit.report import AuditReport, Problem
 from ledger.audit.signatures import SignatureChecker
 from ledger.audit.state import LedgerState, retirement_digest
 from ledger.errors import LedgerError
-from ledger.eventstore import LedgerStore
+from ledger.progress import Progress, silent
+from ledger.projections.database import Database
 from ledger.projections.merkle_log import prefetched, tree_size
-from ledger.projections.runner import Database
 from ledger.signing.keys import TrustedKey, raw_public
+from ledger.store.events import EventStore
 from ledger.transparency import merkle
 from ledger.transparency.checkpoint import Checkpoint, open_checkpoint
 from ledger.transparency.verify import verifiers
 
 
-def audit(app: LedgerStore, db: Database, trusted: list[TrustedKey], *, jobs: int = 1,
+def audit(events: EventStore, db: Database, trusted: list[TrustedKey], *, jobs: int = 1,
           upto: int | None = None, as_of: datetime | None = None, fail_fast: bool = False,
-          progress: Progress | None = None) -> AuditReport:
+          progress: Progress = silent) -> AuditReport:
     """Check everything; never stop at the first problem unless ``fail_fast``."""
     started = time.perf_counter()
     report = AuditReport()
@@ -36,7 +37,7 @@ def audit(app: LedgerStore, db: Database, trusted: list[TrustedKey], *, jobs: in
         replay = Replay({k.key_id: k for k in trusted}, checker, signed, report, fail_fast)
         merkle_size = optional(lambda: tree_size(db), 0)
         replay.roots[merkle_size] = b""
-        run_replay(app, replay, upto, as_of, progress)
+        run_replay(events, replay, upto, as_of, progress)
         replay.flush()
         for position in checker.drain():
             report.problems.append(Problem("signature_invalid", position, None, None,

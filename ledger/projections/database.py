@@ -13,8 +13,7 @@ import psycopg
 from psycopg import sql
 
 from ledger.errors import NotFound, StoreUnavailable
-from ledger.eventstore import PG_TCP_SETTINGS
-from ledger.store import Store
+from ledger.store.location import PG_TCP_SETTINGS, StoreLocation
 
 
 class Database(ABC):
@@ -94,18 +93,18 @@ class PostgresDatabase(Database):
             yield self
 
 
-def open_database(store: Store) -> Database:
-    """A connection to ``store``'s database (its SQLite file, its PostgreSQL schema)."""
-    if not store.exists():  # sqlite3.connect would make an empty file
-        raise NotFound(f"no ledger at {store.redacted} (run `ledger init`, or give --db)")
-    env = store.env()
+def open_database(location: StoreLocation) -> Database:
+    """A connection to the store's database (its SQLite file, its PostgreSQL schema)."""
+    if not location.exists():  # sqlite3.connect would make an empty file
+        raise NotFound(f"no ledger at {location.redacted} (run `ledger init`, or give --db)")
+    env = location.env()
     try:
-        if store.is_postgres:
+        if location.is_postgres:
             return PostgresDatabase(env)
         return SQLiteDatabase(env["SQLITE_DBNAME"], float(env["SQLITE_LOCK_TIMEOUT"]))
     except (sqlite3.Error, psycopg.Error) as e:
         raise StoreUnavailable(
-            f"store {store.redacted}: expected it reachable, found: {first_line(e)}"
+            f"store {location.redacted}: expected it reachable, found: {first_line(e)}"
         ) from None
 
 

@@ -1,27 +1,32 @@
-"""The transparency log: every event, in notification order, a leaf of one RFC 9162 tree.
+"""The Merkle log: every event, in notification order, a leaf of one RFC 9162 tree.
 
 It runs as a projection (exactly once, resumable, rebuildable): leaf = SHA-256(0x00 || the
 event's exact signed payload). This single writer gives leaves gap-free indexes (notification
 ids have gaps) and stores the hash of every complete subtree, so any root or proof reads
-O(log n) nodes, fetched in one query, and never rehashes leaves.
+O(log n) nodes, fetched in one query, and never rehashes leaves. Beside it, the signed
+checkpoints of the tree (one row per tree size, never replaced).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from ledger.errors import NotFound
 from ledger.projections.runner import Database, Item, Projection
+from ledger.transparency import merkle
 from ledger.transparency.merkle import (
     HASH_SIZE,
     CompactRange,
     NodeReader,
     leaf_hash,
 )
+from ledger.views import CheckpointView
 
 BYTES = "BYTEA"  # SQLite stores blobs whatever the declared type; PostgreSQL needs bytea
+MAX_TREE_SIZE = 2**63 - 1  # BIGINT
 
 
 class MerkleLog(Projection):
@@ -131,3 +136,56 @@ def leaf_of(db: Database, originator_id: UUID, version: int) -> Leaf | None:
         return None
     index, position, hash_ = rows[0]
     return Leaf(int(index), int(position), bytes(hash_))
+
+
+def consistency(db: Database, old_size: int, new_size: int) -> list[bytes]:
+    """The RFC 9162 consistency proof between two tree sizes of the stored log."""
+    return merkle.consistency_proof(
+        old_size, new_size,
+        prefetched(db, lambda r: merkle.consistency_proof(old_size, new_size, r)),
+    )
+
+
+def inclusion(db: Database, index: int, size: int) -> list[bytes]:
+    """The RFC 9162 inclusion path of leaf ``index`` in the tree of ``size`` leaves."""
+    return merkle.inclusion_proof(
+        index, size, prefetched(db, lambda r: merkle.inclusion_proof(index, size, r))
+    )
+
+
+def root(db: Database, size: int) -> bytes:
+    """The stored tree's root hash at ``size`` leaves."""
+    return merkle.root(size, prefetched(db, lambda r: merkle.root(size, r)))
+
+
+# --- signed checkpoints -------------------------------------------------------------------
+
+
+def checkpoints(db: Database, at_least: int = 0, at_most: int | None = None
+                ) -> list[CheckpointView]:
+    """The signed checkpoints of tree sizes in ``[at_least, at_most]``, smallest first."""
+    rows = db.execute(
+        "SELECT tree_size, root_hash, note, key_id, signed_at FROM checkpoints "
+        "WHERE tree_size >= ? AND tree_size <= ? ORDER BY tree_size",
+        [at_least, MAX_TREE_SIZE if at_most is None else at_most],
+    )
+    return [CheckpointView(int(r[0]), bytes(r[1]), str(r[3]),
+                           datetime.fromisoformat(str(r[4])), str(r[2])) for r in rows]
+
+
+def checkpoint_at(db: Database, size: int) -> CheckpointView:
+    """The signed checkpoint of exactly ``size`` leaves, or NotFound."""
+    found = checkpoints(db, size, size)
+    if not found:
+        raise NotFound(f"no signed checkpoint of tree size {size} (see `ledger checkpoints`)")
+    return found[0]
+
+
+def store_checkpoint(db: Database, signed: CheckpointView) -> None:
+    """Keep a newly signed checkpoint (insert only: a tree size is signed once)."""
+    db.execute(
+        "INSERT INTO checkpoints (tree_size, root_hash, note, key_id, signed_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [signed.tree_size, signed.root_hash, signed.note, signed.key_id,
+         signed.signed_at.isoformat()],
+    )

@@ -1,9 +1,9 @@
-"""The projection runner: feeds read models the log's events, a batch per transaction, exactly once.
+"""The projection runner: feeds read models the log's events, a chunk per transaction, exactly once.
 
 Each projection keeps its rows in tables beside the events (the same SQLite file, the same
 PostgreSQL schema) and its position, the last notification id it has applied, in
 ``projection_positions``, written in the same transaction as its rows. A crash loses at most
-the batch in flight, which is then applied again, in full.
+the chunk in flight, which is then applied again, in full.
 
 We do not use eventsourcing's ``ProjectionRunner``: it needs a push subscription (SQLite has
 none in 9.5), builds the application from ``env`` alone (ours needs a keyring), commits one
@@ -17,21 +17,23 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import Notification
 
-from ledger.eventstore import LedgerStore
+from ledger.progress import Progress, silent
 
 # Re-exported: a projection's apply() is written against Database, so it belongs to this API.
 from ledger.projections.database import Database as Database
 from ledger.projections.database import SQLiteDatabase as SQLiteDatabase
 from ledger.projections.database import not_built
 from ledger.projections.database import open_database as open_database
+from ledger.store.events import EventStore
 
-BATCH_SIZE = 500
+CHUNK_SIZE = 500
+"""Events applied per transaction."""
 POSITIONS = (
     "CREATE TABLE IF NOT EXISTS projection_positions "
     "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
@@ -39,8 +41,6 @@ POSITIONS = (
 # Concurrent CREATE TABLE IF NOT EXISTS of one table can collide in PostgreSQL's catalogue.
 SETUP_LOCK = "projection_positions"
 
-Progress = Callable[[str, int, int], None]
-"""Called after each batch with the projection's name, its position and the target head."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class Projection(ABC):
     """A read model: the tables it owns and how one event changes them.
 
     ``topics`` selects the events it reads (empty: every event). ``apply`` runs inside the
-    batch's transaction; raising stops the projection with nothing of the batch written.
+    chunk's transaction; raising stops the projection with nothing of the chunk written.
     """
 
     name: ClassVar[str]
@@ -79,15 +79,15 @@ class Decoder:
     serves the others reading the same page.
     """
 
-    def __init__(self, app: LedgerStore, size: int = 4 * BATCH_SIZE) -> None:
-        self.app = app
+    def __init__(self, events: EventStore, size: int = 4 * CHUNK_SIZE) -> None:
+        self.events = events
         self.size = size
         self._events: OrderedDict[int, Any] = OrderedDict()
 
     def __call__(self, notification: Notification) -> Item:
         event = self._events.get(notification.id)
         if event is None:
-            event = self.app.mapper.to_domain_event(notification)
+            event = self.events.mapper.to_domain_event(notification)
             self._events[notification.id] = event
             if len(self._events) > self.size:
                 self._events.popitem(last=False)
@@ -98,15 +98,15 @@ class Runner:
     """Applies the log's new events to one projection, exactly once, whoever else runs it."""
 
     def __init__(
-        self, app: LedgerStore, db: Database, projection: Projection,
-        batch_size: int = BATCH_SIZE, decoder: Decoder | None = None,
+        self, events: EventStore, db: Database, projection: Projection,
+        chunk_size: int = CHUNK_SIZE, decoder: Decoder | None = None,
     ) -> None:
-        self.app = app
+        self.events = events
         self.db = db
         self.projection = projection
         self.name = projection.name
-        self.batch_size = batch_size
-        self.decode = decoder or Decoder(app)
+        self.chunk_size = chunk_size
+        self.decode = decoder or Decoder(events)
         self._ready = False
 
     def setup(self) -> None:
@@ -144,27 +144,27 @@ class Runner:
 
     def head(self) -> int:
         """The log's last notification id."""
-        return self.app.recorder.max_notification_id() or 0
+        return self.events.head()
 
     def step(self, head: int) -> int | None:
-        """Apply the next batch of events up to ``head``: how many, or None once there.
+        """Apply the next chunk of events up to ``head``: how many, or None once there.
 
-        The batch is read and verified before taking the lock, so the lock (which on SQLite
+        The chunk is read and verified before taking the lock, so the lock (which on SQLite
         also holds off the ledger's writers) is held only while rows are written.
         """
         start = self.position()
         if start >= head:
             return None
-        page = self.app.recorder.select_notifications(
-            start + 1, self.batch_size, stop=head, topics=self.projection.topics
+        page = self.events.recorder.select_notifications(
+            start + 1, self.chunk_size, stop=head, topics=self.projection.topics
         )
         items = [self.decode(n) for n in page]
         # Writers commit in notification id order, so every event up to ``head`` is visible:
         # a short page means nothing else up to ``head`` concerns this projection.
-        end = page[-1].id if len(page) == self.batch_size else head
+        end = page[-1].id if len(page) == self.chunk_size else head
         with self.db.locked(self.name) as tx:
             if read_position(tx, self.name) != start:
-                return 0  # another runner applied this batch first: read on from its end
+                return 0  # another runner applied this chunk first: read on from its end
             for item in items:
                 self.projection.apply(tx, item)
             tx.execute(
@@ -181,8 +181,8 @@ def read_position(db: Database, name: str) -> int:
     return int(rows[0][0])
 
 
-def catch_up(runners: Sequence[Runner], progress: Progress | None = None) -> int:
-    """Bring each runner to the log's head as it is now, a batch of each in turn (so they
+def catch_up(runners: Sequence[Runner], progress: Progress = silent) -> int:
+    """Bring each runner to the log's head as it is now, a chunk of each in turn (so they
     share decoded events); return how many events were applied."""
     for runner in runners:
         runner.setup()
@@ -195,12 +195,11 @@ def catch_up(runners: Sequence[Runner], progress: Progress | None = None) -> int
                 pending.remove(runner)
                 continue
             applied += done
-            if progress is not None:
-                progress(runner.name, runner.position(), head)
+            progress(f"projection {runner.name}: events", runner.position(), head)
     return applied
 
 
-def follow(runners: Sequence[Runner], interval: float, progress: Progress | None = None) -> None:
+def follow(runners: Sequence[Runner], interval: float, progress: Progress = silent) -> None:
     """Keep catching up, polling every ``interval`` seconds when idle, until interrupted."""
     while True:
         if not catch_up(runners, progress):

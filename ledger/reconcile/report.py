@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
+from ledger.errors import ReconcileDifferences
 from ledger.reconcile.ranges import Range, count
 
 DifferenceClass = Literal[
@@ -103,6 +104,19 @@ class ReconcileReport:
         """Differences per class, every class present (zero included)."""
         found = Counter(difference.kind for difference in self.differences)
         return {kind: found[kind] for kind in DIFFERENCE_CLASSES}
+
+    def findings(self) -> ReconcileDifferences | None:
+        """The error a reconciliation with differences ends with: None when it reconciles."""
+        if self.reconciled:
+            return None
+        found = ", ".join(f"{kind} {n}" for kind, n in self.counts().items() if n)
+        return ReconcileDifferences(
+            f"expected the exports and the ledger to agree, found {len(self.differences)} "
+            f"differences ({found})"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return self.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--json``."""

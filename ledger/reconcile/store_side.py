@@ -8,7 +8,7 @@ which batches exist and which overlap), read from its ``Minted`` event, which ne
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 from weakref import WeakValueDictionary
 
@@ -16,12 +16,25 @@ from eventsourcing.utils import get_topic
 
 from ledger import ids, topics
 from ledger.aggregates.batch import RETIRED, CreditBatch
-from ledger.app import Ledger
+from ledger.aggregates.catalogue import Catalogue
 from ledger.errors import BatchNotFound, RetirementNotFound
 from ledger.reconcile.ledger_side import BlockState, LedgerBatch, LedgerBlock, MemoryLedgerSide
 from ledger.reconcile.ranges import coalesce
+from ledger.store.events import EventStore
 
 _State = tuple[BlockState, str | None]
+
+
+class Reads(Protocol):
+    """What the reconciliation reads from an open ledger (a unit of work): verified batches,
+    the catalogue of batches, and the store's events."""
+
+    @property
+    def events(self) -> EventStore: ...
+
+    def load_batch(self, batch: str) -> CreditBatch: ...
+
+    def load_catalogue(self) -> Catalogue: ...
 
 
 class StoreLedgerSide:
@@ -32,7 +45,7 @@ class StoreLedgerSide:
     number of batches read so far, for progress.
     """
 
-    def __init__(self, ledger: Ledger, loaded: Callable[[int], None] | None = None) -> None:
+    def __init__(self, ledger: Reads, loaded: Callable[[int], None] | None = None) -> None:
         self._ledger = ledger
         self._loaded = loaded
         self._batches_read = 0
@@ -66,12 +79,12 @@ class StoreLedgerSide:
         # the states always come from the store.
         if self._minted is None:
             self._minted = MemoryLedgerSide(
-                self._minted_range(ref) for ref in self._ledger.catalogue().references()
+                self._minted_range(ref) for ref in self._ledger.load_catalogue().references()
             )
         return self._minted
 
     def _minted_range(self, ref: str) -> LedgerBatch:
-        events: Iterable[Any] = self._ledger.events.get(ids.batch_id(ref), lte=1)
+        events: Iterable[Any] = self._ledger.events.history(ids.batch_id(ref), lte=1)
         for minted in events:
             first, last = minted.serial_first, minted.serial_last
             block = LedgerBlock(first, last, "active")
@@ -81,7 +94,7 @@ class StoreLedgerSide:
         )
 
     def _read(self, ref: str) -> LedgerBatch:
-        batch = self._ledger.batch(ref)
+        batch = self._ledger.load_batch(ref)
         pieces: list[tuple[int, int, _State]] = [
             (serials.first, serials.last, ("active", None))
             for pool, blocks in batch.pools.items()
@@ -110,7 +123,7 @@ class StoreLedgerSide:
         """
         beneficiaries: dict[UUID, str] = {}
         pieces: list[tuple[int, int, _State]] = []
-        events: Iterable[Any] = self._ledger.events.get(batch.id, lte=batch.version)
+        events: Iterable[Any] = self._ledger.events.history(batch.id, lte=batch.version)
         for event in events:
             if get_topic(type(event)) != topics.BATCH_RETIRED:
                 continue
@@ -124,7 +137,7 @@ class StoreLedgerSide:
     def _beneficiary(self, batch: CreditBatch, retirement_id: UUID) -> str:
         # A retirement is final: its one Recorded event is its whole state, so reading that
         # event loads it, without the aggregate cache's copying.
-        recorded: list[Any] = list(self._ledger.events.get(retirement_id, lte=1))
+        recorded: list[Any] = list(self._ledger.events.history(retirement_id, lte=1))
         if not recorded or get_topic(type(recorded[0])) != topics.RETIREMENT_RECORDED:
             raise RetirementNotFound(
                 f"batch {batch.reference}: expected the retirement {retirement_id} its Retired "

@@ -30,6 +30,7 @@ from ledger.errors import (
 from ledger.signing.c2sp import key_id, parse_verifier_key, verifier_key
 
 PRIVATE_KEY_FILE = "operator.key"
+STAGED_KEY_FILE = "operator.next.key"
 TRUST_FILE = "trust.json"
 DEFAULT_KEY_NAME = "carbon-ledger"
 
@@ -161,7 +162,8 @@ def write_private_key(path: Path, private_key: Ed25519PrivateKey) -> None:
         serialization.NoEncryption(),
     )
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp.unlink(missing_ok=True)  # a stale file would keep its own mode
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(pem)
     os.replace(tmp, path)
@@ -215,7 +217,8 @@ class KeyDirectory:
     def exists(self) -> bool:
         return self.private_key_path.exists() or self.trust_path.exists()
 
-    def create(self, name: str, now: datetime) -> Signer:
+    def create(self, name: str) -> Signer:
+        """Make the operator's first key, and a trust list that names it."""
         if self.exists():
             raise KeyExists(f"{self.path}: expected no operator key yet, found one")
         self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -245,14 +248,50 @@ class KeyDirectory:
                 )
         return Keyring(signer=signer, trusted=trusted)
 
+    @property
+    def staged_key_path(self) -> Path:
+        """Where a rotation keeps the next private key until the log records the switch."""
+        return self.path / STAGED_KEY_FILE
+
+    def staged_key_exists(self) -> bool:
+        """Whether a rotation was started and not finished."""
+        return self.staged_key_path.exists()
+
+    def stage_key(self, new: Signer) -> None:
+        """Rotation, step 1: keep the next private key on disk (0600) before the log records
+        the switch, so that the log never names a key that exists nowhere."""
+        write_private_key(self.staged_key_path, new.private_key)
+
+    def staged_signer(self) -> Signer:
+        """The staged next key, named like the current one (a rotation keeps the name unless
+        asked otherwise, and the trust list names it once installed)."""
+        current, keys = read_trust(self.trust_path)
+        names = {k.key_id: k.name for k in keys}
+        return Signer(names.get(current or "", DEFAULT_KEY_NAME),
+                      read_private_key(self.staged_key_path))
+
+    def discard_staged_key(self) -> None:
+        """The log never recorded a switch to the staged key: forget it."""
+        self.staged_key_path.unlink(missing_ok=True)
+
     def install_rotation(self, new: Signer, switch_at: datetime) -> None:
-        """After the rotation event is stored: close the old key's window, switch keys."""
+        """Rotation, step 3, after the log recorded the switch at ``switch_at``: close the old
+        key's window, open the new one's, and sign with the new key. Idempotent, so a rotation
+        interrupted here is finished by running it again."""
         _, keys = read_trust(self.trust_path)
-        old_id = self.keyring().require_signer().key_id
-        closed = [
-            TrustedKey(k.name, k.public_key, k.valid_from, switch_at) if k.key_id == old_id else k
-            for k in keys
-        ]
-        closed.append(TrustedKey(new.name, new.private_key.public_key(), valid_from=switch_at))
-        write_private_key(self.private_key_path, new.private_key)
-        write_trust(self.trust_path, new.key_id, closed)
+        write_trust(self.trust_path, new.key_id, rotated(keys, new.public, switch_at))
+        if self.staged_key_exists():
+            check_private_key_file(self.staged_key_path)
+            os.replace(self.staged_key_path, self.private_key_path)
+        elif Signer(new.name, read_private_key(self.private_key_path)).key_id != new.key_id:
+            write_private_key(self.private_key_path, new.private_key)
+
+
+def rotated(keys: list[TrustedKey], new: TrustedKey, switch_at: datetime) -> list[TrustedKey]:
+    """The trust list after a switch to ``new`` at ``switch_at``: every key still open is
+    closed at the switch, and ``new`` is valid after it. Applying it twice changes nothing."""
+    if any(k.key_id == new.key_id for k in keys):
+        return keys
+    closed = [k if k.valid_until is not None else
+              TrustedKey(k.name, k.public_key, k.valid_from, switch_at) for k in keys]
+    return [*closed, TrustedKey(new.name, new.public_key, valid_from=switch_at)]

@@ -12,6 +12,7 @@ import base64
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -53,6 +54,11 @@ class Checkpoint:
             raise CheckpointInvalid(
                 f"expected a {HASH_SIZE}-byte root hash, found {len(self.root_hash)} bytes"
             )
+
+    def to_json(self) -> dict[str, Any]:
+        """Origin, tree size and base64 root hash, as JSON."""
+        return {"origin": self.origin, "tree_size": self.size,
+                "root_hash": base64.b64encode(self.root_hash).decode("ascii")}
 
     def body(self) -> str:
         """The note text that is signed: one line per field, each ending in a newline."""

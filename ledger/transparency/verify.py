@@ -16,6 +16,7 @@ import base64
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from ledger.errors import (
     CheckpointInvalid,
@@ -61,6 +62,16 @@ class VerifiedRetirement:
     leaf_index: int
     event_key_id: str
 
+    def to_json(self) -> dict[str, Any]:
+        """What was verified, as JSON."""
+        return {
+            "verified": True,
+            "retirement": self.summary.model_dump(),
+            "leaf_index": self.leaf_index,
+            "checkpoint": self.checkpoint.to_json(),
+            "event_key_id": self.event_key_id,
+        }
+
 
 @dataclass(frozen=True)
 class VerifiedConsistency:
@@ -68,6 +79,10 @@ class VerifiedConsistency:
 
     old: Checkpoint
     new: Checkpoint
+
+    def to_json(self) -> dict[str, Any]:
+        """What was verified, as JSON."""
+        return {"consistent": True, "old": self.old.to_json(), "new": self.new.to_json()}
 
 
 def verify_bundle(raw: bytes, trusted: Sequence[TrustedKey]) -> VerifiedRetirement:

@@ -7,44 +7,49 @@ from datetime import timedelta
 import pytest
 
 from ledger import ids
-from ledger.app import Ledger
 from ledger.audit.report import AuditReport
 from ledger.audit.run import audit
-from ledger.context import Settings
 from ledger.projections import balances, retirements, supply
 from ledger.projections.merkle_log import MerkleLog
 from ledger.projections.runner import Database, Runner, catch_up
+from ledger.settings import Settings
 from ledger.signing.keys import KeyDirectory
 from ledger.transparency.checkpoint import Checkpoint, sign_checkpoint
-from ledger.transparency.checkpoints import sign_head
-from tests import tamper
-from tests.conftest import Clock
-from tests.support import issuance, open_buyers
+from ledger.usecases import holdings, minting, reservations
+from ledger.usecases.checkpoints import sign_head
+from ledger.usecases.unit import UnitOfWork
+from tests.support import tamper
+from tests.support.builders import issuance, open_buyers
+from tests.support.clock import Clock
 
 LEAF = "ART:ART102-2021-11"
 BATCH = ids.batch_id(LEAF)
 
 
-def build(ledger: Ledger, db: Database) -> None:
+def build(ledger: UnitOfWork, db: Database) -> None:
     """A scripted history, projected and checkpointed."""
-    ledger.mint(issuance(first=1, last=1000))
+    minting.mint(ledger, document=issuance(first=1, last=1000))
     open_buyers(ledger, "acme", "globex")
-    ledger.settle(ledger.reserve("acme", 100, batch=LEAF).reservation)
-    ledger.transfer_credits("acme", "globex", LEAF, 30)
-    ledger.retire("acme", LEAF, 20, "Acme Corp", "claim", "2025")
-    sign_head(ledger, db)
-    ledger.retire("globex", LEAF, 10, "Globex", "claim", "2025")
-    ledger.release(ledger.reserve("globex", 5, batch=LEAF).reservation)
+    reservations.settle(ledger, reservation=reservations.reserve(
+        ledger, buyer="acme", quantity=100, batch=LEAF).reservation)
+    holdings.transfer(ledger, sender="acme", recipient="globex", batch=LEAF, quantity=30)
+    holdings.retire(ledger, holder="acme", batch=LEAF, quantity=20, beneficiary="Acme Corp",
+                    reason="claim", claim_period="2025")
+    sign_head(ledger)
+    holdings.retire(ledger, holder="globex", batch=LEAF, quantity=10, beneficiary="Globex",
+                    reason="claim", claim_period="2025")
+    reservations.release(ledger, reservation=reservations.reserve(
+        ledger, buyer="globex", quantity=5, batch=LEAF).reservation)
     project(ledger, db)
 
 
-def project(ledger: Ledger, db: Database) -> None:
-    catch_up([Runner(ledger, db, p) for p in (balances.Balances(), supply.Supply(),
+def project(ledger: UnitOfWork, db: Database) -> None:
+    catch_up([Runner(ledger.events, db, p) for p in (balances.Balances(), supply.Supply(),
                                               retirements.Retirements(), MerkleLog())])
 
 
-def run(ledger: Ledger, db: Database, **options: object) -> AuditReport:
-    return audit(ledger, db, list(ledger.keyring.trusted.values()), **options)  # type: ignore[arg-type]
+def run(ledger: UnitOfWork, db: Database, **options: object) -> AuditReport:
+    return audit(ledger.events, db, list(ledger.keyring.trusted.values()), **options)  # type: ignore[arg-type]
 
 
 def kinds(report: AuditReport) -> set[str]:
@@ -52,12 +57,12 @@ def kinds(report: AuditReport) -> set[str]:
 
 
 def test_a_clean_history_audits_clean_with_every_check_counted(
-    ledger: Ledger, db: Database
+    ledger: UnitOfWork, db: Database
 ) -> None:
     build(ledger, db)
     report = run(ledger, db, jobs=2)
     assert report.clean, report.summary()
-    head = ledger.recorder.max_notification_id()
+    head = ledger.events.recorder.max_notification_id()
     assert report.events == report.signatures_checked == head
     assert report.checkpoints_checked == 1
     assert report.invariant_checks == 8
@@ -66,7 +71,7 @@ def test_a_clean_history_audits_clean_with_every_check_counted(
 
 
 def test_one_changed_byte_is_found_at_its_position(
-    ledger: Ledger, db: Database, settings: Settings
+    ledger: UnitOfWork, db: Database, settings: Settings
 ) -> None:
     build(ledger, db)
     tamper.flip_byte(settings, BATCH, 3, 30)
@@ -78,7 +83,7 @@ def test_one_changed_byte_is_found_at_its_position(
 
 
 def test_a_deleted_event_breaks_the_chain_and_the_checkpoint(
-    ledger: Ledger, db: Database, settings: Settings
+    ledger: UnitOfWork, db: Database, settings: Settings
 ) -> None:
     build(ledger, db)
     tamper.delete(settings, BATCH, 2)
@@ -88,7 +93,7 @@ def test_a_deleted_event_breaks_the_chain_and_the_checkpoint(
     assert "checkpoint_mismatch" in kinds(report)
 
 
-def test_two_swapped_events_are_found(ledger: Ledger, db: Database, settings: Settings) -> None:
+def test_two_swapped_events_are_found(ledger: UnitOfWork, db: Database, settings: Settings) -> None:
     build(ledger, db)
     second, third = (tamper.read_state(settings, BATCH, v) for v in (2, 3))
     tamper.set_column(settings, BATCH, 2, "state", third)
@@ -99,21 +104,22 @@ def test_two_swapped_events_are_found(ledger: Ledger, db: Database, settings: Se
 
 
 def test_an_event_appended_with_a_forged_key_is_found(
-    ledger: Ledger, db: Database, settings: Settings, clock: Clock,
+    ledger: UnitOfWork, db: Database, settings: Settings, clock: Clock,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     build(ledger, db)
     mallory = KeyDirectory(tmp_path_factory.mktemp("mallory"))
-    mallory.create("carbon-ledger", clock())
-    forger = Ledger(settings.store.env(), mallory.keyring(), clock=clock)
+    mallory.create("carbon-ledger")
+    forger = UnitOfWork(Settings(settings.location.url, str(mallory.path)), clock=clock)
     forger.keyring.trusted.update(ledger.keyring.trusted)
-    forger.retire("acme", LEAF, 1, "Acme", "forged", "2025")
+    holdings.retire(forger, holder="acme", batch=LEAF, quantity=1, beneficiary="Acme",
+                    reason="forged", claim_period="2025")
     forger.close()
     report = run(ledger, db)
     assert "unknown_key" in kinds(report)
 
 
-def test_an_edited_projection_row_is_found(ledger: Ledger, db: Database) -> None:
+def test_an_edited_projection_row_is_found(ledger: UnitOfWork, db: Database) -> None:
     build(ledger, db)
     with db.locked("tamper") as tx:
         tx.execute("UPDATE balances SET retired = retired + 5 WHERE holder = 'acme'")
@@ -125,12 +131,12 @@ def test_an_edited_projection_row_is_found(ledger: Ledger, db: Database) -> None
 
 
 def test_a_checkpoint_replaced_by_one_over_another_root_is_found(
-    ledger: Ledger, db: Database
+    ledger: UnitOfWork, db: Database
 ) -> None:
     build(ledger, db)
     signer = ledger.keyring.require_signer()
     size, = db.execute("SELECT tree_size FROM checkpoints")[0]
-    forged = Checkpoint(ledger.operator().origin, int(size), bytes(32))
+    forged = Checkpoint(ledger.load_operator().origin, int(size), bytes(32))
     note = sign_checkpoint(forged, signer.name, signer.private_key)
     with db.locked("tamper") as tx:
         tx.execute("UPDATE checkpoints SET root_hash = ?, note = ?", [bytes(32), note])
@@ -139,7 +145,7 @@ def test_a_checkpoint_replaced_by_one_over_another_root_is_found(
 
 
 def test_fail_fast_stops_at_the_first_problem(
-    ledger: Ledger, db: Database, settings: Settings
+    ledger: UnitOfWork, db: Database, settings: Settings
 ) -> None:
     build(ledger, db)
     tamper.flip_byte(settings, BATCH, 2, 30)
@@ -147,15 +153,18 @@ def test_fail_fast_stops_at_the_first_problem(
     assert len(run(ledger, db, fail_fast=True, jobs=1).problems) == 1
 
 
-def test_as_of_returns_the_figures_of_that_moment(ledger: Ledger, db: Database,
+def test_as_of_returns_the_figures_of_that_moment(ledger: UnitOfWork, db: Database,
                                                  clock: Clock) -> None:
-    ledger.mint(issuance(first=1, last=1000))
+    minting.mint(ledger, document=issuance(first=1, last=1000))
     open_buyers(ledger, "acme")
-    ledger.settle(ledger.reserve("acme", 100, batch=LEAF).reservation)
-    ledger.retire("acme", LEAF, 20, "Acme Corp", "claim", "2025")
-    head = ledger.recorder.max_notification_id()
-    ledger.retire("acme", LEAF, 30, "Acme Corp", "claim", "2025")
-    ledger.transfer_credits("acme", "operator", LEAF, 10)
+    reservations.settle(ledger, reservation=reservations.reserve(
+        ledger, buyer="acme", quantity=100, batch=LEAF).reservation)
+    holdings.retire(ledger, holder="acme", batch=LEAF, quantity=20, beneficiary="Acme Corp",
+                    reason="claim", claim_period="2025")
+    head = ledger.events.recorder.max_notification_id()
+    holdings.retire(ledger, holder="acme", batch=LEAF, quantity=30, beneficiary="Acme Corp",
+                    reason="claim", claim_period="2025")
+    holdings.transfer(ledger, sender="acme", recipient="operator", batch=LEAF, quantity=10)
     report = run(ledger, db, upto=head)
     assert report.clean
     supply_row = report.as_of["supply"][0]  # type: ignore[index]

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from ledger.app import Ledger
 from ledger.errors import InsufficientCredits, InvalidDocument
-from ledger.importer import import_operations
-from tests.support import example_data
+from ledger.usecases import importing, reads
+from ledger.usecases.unit import UnitOfWork
+from tests.support.builders import example_data
 
 LEAF = "ART:ART102-2021-11"
 
@@ -36,28 +36,28 @@ def story(buyers: int = 3) -> list[str]:
     return lines(*ops)
 
 
-def test_an_import_applies_every_operation_in_few_transactions(ledger: Ledger) -> None:
-    report = import_operations(ledger, story(5), batch_size=10)
+def test_an_import_applies_every_operation_in_few_transactions(ledger: UnitOfWork) -> None:
+    report = importing.import_operations(ledger, lines=story(5), chunk_size=10)
     assert (report.operations, report.transactions) == (22, 3)
-    batch = ledger.show_batch(LEAF)
+    batch = reads.show_batch(ledger, batch=LEAF)
     assert (batch.held, batch.retired) == (30, 20)
     assert batch.holders["b1"] == 7
 
 
-def test_re_running_the_same_file_changes_nothing(ledger: Ledger) -> None:
-    import_operations(ledger, story(), batch_size=4)
-    head = ledger.recorder.max_notification_id()
-    import_operations(ledger, story(), batch_size=4)
-    assert ledger.recorder.max_notification_id() == head
+def test_re_running_the_same_file_changes_nothing(ledger: UnitOfWork) -> None:
+    importing.import_operations(ledger, lines=story(), chunk_size=4)
+    head = ledger.events.recorder.max_notification_id()
+    importing.import_operations(ledger, lines=story(), chunk_size=4)
+    assert ledger.events.recorder.max_notification_id() == head
 
 
-def test_a_bad_line_stops_the_import_and_its_transaction_writes_nothing(ledger: Ledger) -> None:
+def test_a_bad_line_stops_the_import_and_its_transaction_writes_nothing(ledger: UnitOfWork) -> None:
     ops = story(2)
     ops.insert(7, json.dumps({"op": "reserve", "buyer": "b0", "quantity": 10**9,
                               "batch": LEAF}) + "\n")
     with pytest.raises(InsufficientCredits, match=r"line 8: .*committed before it: 5 operations"):
-        import_operations(ledger, ops, batch_size=5)
-    batch = ledger.show_batch(LEAF)
+        importing.import_operations(ledger, lines=ops, chunk_size=5)
+    batch = reads.show_batch(ledger, batch=LEAF)
     assert (batch.held, batch.retired, batch.reserved) == (6, 4, 0)
 
 
@@ -72,8 +72,8 @@ def test_a_bad_line_stops_the_import_and_its_transaction_writes_nothing(ledger: 
     ],
 )
 def test_malformed_lines_are_refused_naming_the_line(
-    ledger: Ledger, line: str, expected: str
+    ledger: UnitOfWork, line: str, expected: str
 ) -> None:
     with pytest.raises(InvalidDocument, match=expected):
-        import_operations(ledger, [line])
-    assert ledger.recorder.max_notification_id() == 2
+        importing.import_operations(ledger, lines=[line])
+    assert ledger.events.recorder.max_notification_id() == 2

@@ -24,27 +24,29 @@ from hypothesis.stateful import (
     rule,
 )
 
-from ledger.app import Ledger
-from ledger.context import Settings, initialise
 from ledger.errors import InsufficientCredits, ReservationEnded, ReservationExpired
-from tests.conftest import Clock
-from tests.support import issuance
+from ledger.settings import Settings
+from ledger.usecases import accounts, holdings, minting, reads, reservations, setup
+from ledger.usecases.unit import UnitOfWork
+from tests.support.builders import issuance
+from tests.support.clock import Clock
 
 BUYERS = ("acme", "globex", "initech")
 AVAILABLE = "available"
 
 
 class LedgerMachine(RuleBasedStateMachine):
-    reservations = Bundle("reservations")
+    opened = Bundle("reservations")
 
     def __init__(self) -> None:
         super().__init__()
         self.tmp = Path(tempfile.mkdtemp(prefix="ledger-model-"))
         settings_ = Settings(db=str(self.tmp / "l.db"), key_dir=str(self.tmp / "keys"))
-        first, _ = initialise(settings_)
+        setup.initialise(settings_)
+        first = UnitOfWork(settings_)
         first.close()
         self.clock = Clock()
-        self.ledger = Ledger(settings_.store.env(), settings_.keys.keyring(), clock=self.clock)
+        self.ledger = UnitOfWork(settings_, clock=self.clock)
         # batch -> serial -> place ("available", "reserved:<id>", "held:<h>", "retired")
         self.places: dict[str, dict[int, str]] = {}
         self.retired: dict[str, set[int]] = defaultdict(set)
@@ -58,7 +60,8 @@ class LedgerMachine(RuleBasedStateMachine):
     @initialize()
     def open_buyers(self) -> None:
         for handle in BUYERS:
-            self.ledger.open_account(handle, handle, "buyer", True, [])
+            accounts.open_account(self.ledger, handle=handle, name=handle, role="buyer",
+                                  climate_pledge=True, scope_targets=[])
 
     def serials_in(self, batch: str, place: str) -> list[int]:
         return sorted(s for s, p in self.places[batch].items() if p == place)
@@ -71,11 +74,12 @@ class LedgerMachine(RuleBasedStateMachine):
     def mint(self, size: int, source: str) -> None:
         first = self.next_serial
         ref_id = f"B-{first}"
-        view = self.ledger.mint(issuance(source, ref_id, first=first, last=first + size - 1))
+        view = minting.mint(self.ledger,
+                            document=issuance(source, ref_id, first=first, last=first + size - 1))
         self.places[view.batch] = dict.fromkeys(range(first, first + size), AVAILABLE)
         self.next_serial += size
 
-    @rule(target=reservations, buyer=st.sampled_from(BUYERS), quantity=st.integers(1, 30),
+    @rule(target=opened, buyer=st.sampled_from(BUYERS), quantity=st.integers(1, 30),
           pick=st.integers(0, 10))
     def reserve(self, buyer: str, quantity: int, pick: int) -> str:
         if not self.places:
@@ -84,38 +88,39 @@ class LedgerMachine(RuleBasedStateMachine):
         free = self.serials_in(batch, AVAILABLE)
         if quantity > len(free):
             with pytest.raises(InsufficientCredits):
-                self.ledger.reserve(buyer, quantity, batch=batch)
+                reservations.reserve(self.ledger, buyer=buyer, quantity=quantity, batch=batch)
             return ""
-        view = self.ledger.reserve(buyer, quantity, batch=batch,
-                                   expires_in=timedelta(hours=1))
+        view = reservations.reserve(self.ledger, buyer=buyer, quantity=quantity, batch=batch,
+                                    expires_in=timedelta(hours=1))
         assert [s for b in view.blocks for s in range(b.first, b.last + 1)] == free[:quantity]
         self.move(batch, free[:quantity], f"reserved:{view.reservation}")
         self.open[view.reservation] = (batch, quantity)
         return view.reservation
 
-    @rule(reservation=consumes(reservations), how=st.sampled_from(["settle", "release"]))
+    @rule(reservation=consumes(opened), how=st.sampled_from(["settle", "release"]))
     def end(self, reservation: str, how: str) -> None:
         if reservation not in self.open:
             return
         batch, _ = self.open.pop(reservation)
         reserved = self.serials_in(batch, f"reserved:{reservation}")
-        buyer = self.ledger.show_reservation(reservation).buyer
-        getattr(self.ledger, how)(reservation)
+        buyer = reads.show_reservation(self.ledger, reservation=reservation).buyer
+        end, other = ((reservations.settle, reservations.release) if how == "settle"
+                      else (reservations.release, reservations.settle))
+        end(self.ledger, reservation=reservation)
         self.move(batch, reserved, f"held:{buyer}" if how == "settle" else AVAILABLE)
-        assert getattr(self.ledger, how)(reservation).status in ("settled", "released")
+        assert end(self.ledger, reservation=reservation).status in ("settled", "released")
         with pytest.raises(ReservationEnded):
-            self.ledger.release(reservation) if how == "settle" else self.ledger.settle(
-                reservation)
+            other(self.ledger, reservation=reservation)
 
     @rule()
     def expire_all(self) -> None:
         self.clock.advance(timedelta(hours=2))
-        expired = {v.reservation for v in self.ledger.expire_due()}
+        expired = {v.reservation for v in reservations.expire_due(self.ledger)}
         assert expired == set(self.open)
         for reservation, (batch, _) in self.open.items():
             self.move(batch, self.serials_in(batch, f"reserved:{reservation}"), AVAILABLE)
             with pytest.raises((ReservationEnded, ReservationExpired)):
-                self.ledger.settle(reservation)
+                reservations.settle(self.ledger, reservation=reservation)
         self.open.clear()
 
     @rule(sender=st.sampled_from(BUYERS), recipient=st.sampled_from(BUYERS),
@@ -127,9 +132,11 @@ class LedgerMachine(RuleBasedStateMachine):
         held = self.serials_in(batch, f"held:{sender}")
         if quantity > len(held):
             with pytest.raises(InsufficientCredits):
-                self.ledger.transfer_credits(sender, recipient, batch, quantity)
+                holdings.transfer(self.ledger, sender=sender, recipient=recipient, batch=batch,
+                                  quantity=quantity)
             return
-        self.ledger.transfer_credits(sender, recipient, batch, quantity)
+        holdings.transfer(self.ledger, sender=sender, recipient=recipient, batch=batch,
+                          quantity=quantity)
         self.move(batch, held[:quantity], f"held:{recipient}")
 
     @rule(holder=st.sampled_from(BUYERS), quantity=st.integers(1, 20), pick=st.integers(0, 10))
@@ -140,9 +147,11 @@ class LedgerMachine(RuleBasedStateMachine):
         held = self.serials_in(batch, f"held:{holder}")
         if quantity > len(held):
             with pytest.raises(InsufficientCredits):
-                self.ledger.retire(holder, batch, quantity, holder, "claim", "2025")
+                holdings.retire(self.ledger, holder=holder, batch=batch, quantity=quantity,
+                                beneficiary=holder, reason="claim", claim_period="2025")
             return
-        view = self.ledger.retire(holder, batch, quantity, holder, "claim", "2025")
+        view = holdings.retire(self.ledger, holder=holder, batch=batch, quantity=quantity,
+                               beneficiary=holder, reason="claim", claim_period="2025")
         assert [s for b in view.blocks for s in range(b.first, b.last + 1)] == held[:quantity]
         self.move(batch, held[:quantity], "retired")
         self.retired[batch].update(held[:quantity])
@@ -150,7 +159,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def every_serial_is_exactly_where_the_model_says(self) -> None:
         for ref, places in self.places.items():
-            batch = self.ledger.batch(ref)
+            batch = self.ledger.load_batch(ref)
             seen: dict[int, str] = {}
             for pool, blocks in batch.pools.items():
                 for block in blocks:

@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-from ledger.app import Ledger
-from ledger.context import Settings
 from ledger.errors import AccountNotFound, ConservationViolated, LedgerError, NotFound
 from ledger.projections.balances import Balances, balance, balances
 from ledger.projections.retirements import Retirements, retirements, totals
@@ -26,20 +24,25 @@ from ledger.projections.runner import (
     open_database,
 )
 from ledger.projections.supply import Supply, supply
-from tests.conftest import Clock
-from tests.support import issuance, open_buyers
+from ledger.settings import Settings
+from ledger.usecases import holdings, minting, reads, reservations
+from ledger.usecases.unit import UnitOfWork
+from ledger.views import BalanceLine, BalanceView
+from tests.support.builders import issuance, open_buyers
+from tests.support.clock import Clock
 
 LEAF = "ART:ART102-2021-11"
 BUYERS = ("acme", "globex", "initech", "umbrella")
 
 
-def runners(ledger: Ledger, db: Database, batch_size: int = 500) -> list[Runner]:
-    decoder = Decoder(ledger)
-    return [Runner(ledger, db, p(), batch_size, decoder) for p in (Balances, Supply, Retirements)]
+def runners(ledger: UnitOfWork, db: Database, chunk_size: int = 500) -> list[Runner]:
+    decoder = Decoder(ledger.events)
+    return [Runner(ledger.events, db, p(), chunk_size, decoder)
+            for p in (Balances, Supply, Retirements)]
 
 
-def project(ledger: Ledger, db: Database, batch_size: int = 500) -> int:
-    return catch_up(runners(ledger, db, batch_size))
+def project(ledger: UnitOfWork, db: Database, chunk_size: int = 500) -> int:
+    return catch_up(runners(ledger, db, chunk_size))
 
 
 def rows(db: Database) -> dict[str, list[tuple[Any, ...]]]:
@@ -52,7 +55,7 @@ class History:
     """A seeded random history through the Ledger API: every use case, refusals included
     (they write nothing)."""
 
-    def __init__(self, ledger: Ledger, clock: Clock, seed: int = 7) -> None:
+    def __init__(self, ledger: UnitOfWork, clock: Clock, seed: int = 7) -> None:
         self.ledger, self.clock, self.rng = ledger, clock, random.Random(seed)
         self.batches: list[str] = []
         self.reservations: list[str] = []
@@ -71,14 +74,14 @@ class History:
         size, source = self.rng.randint(50, 400), self.rng.choice(["LEAF", "DAC"])
         document = issuance(source, f"B-{self.serial}", first=self.serial,
                             last=self.serial + size - 1, vintage=self.rng.randint(2019, 2024))
-        self.batches.append(self.ledger.mint(document).batch)
+        self.batches.append(minting.mint(self.ledger, document=document).batch)
         self.serial += size
 
     def reserve(self) -> None:
-        self.reservations.append(self.ledger.reserve(
-            self.rng.choice(BUYERS), self.rng.randint(1, 60), batch=self.rng.choice(self.batches),
-            expires_in=timedelta(hours=self.rng.randint(1, 48)),
-        ).reservation)
+        self.reservations.append(reservations.reserve(
+            self.ledger, buyer=self.rng.choice(BUYERS), quantity=self.rng.randint(1, 60),
+            batch=self.rng.choice(self.batches),
+            expires_in=timedelta(hours=self.rng.randint(1, 48))).reservation)
 
     def _reservation(self) -> str:
         if not self.reservations:
@@ -86,60 +89,78 @@ class History:
         return self.reservations.pop(self.rng.randrange(len(self.reservations)))
 
     def settle(self) -> None:
-        self.ledger.settle(self._reservation())
+        reservations.settle(self.ledger, reservation=self._reservation())
 
     def release(self) -> None:
-        self.ledger.release(self._reservation())
+        reservations.release(self.ledger, reservation=self._reservation())
 
     def wait(self) -> None:
         # Reservations past their expiry expire when next touched; the sweep (which loads
         # every reservation) runs now and then.
         self.clock.advance(timedelta(hours=self.rng.randint(1, 24)))
         if self.rng.random() < 0.1:
-            self.ledger.expire_due()
+            reservations.expire_due(self.ledger)
 
     def transfer(self) -> None:
         sender, recipient = self.rng.sample(BUYERS, 2)
-        self.ledger.transfer_credits(sender, recipient, self.rng.choice(self.batches),
-                                     self.rng.randint(1, 20))
+        holdings.transfer(self.ledger, sender=sender, recipient=recipient,
+                          batch=self.rng.choice(self.batches), quantity=self.rng.randint(1, 20))
 
     def retire(self) -> None:
         buyer = self.rng.choice(BUYERS)
         holder, for_whom = self.rng.choice([(buyer, None), ("operator", buyer)])
-        self.ledger.retire(holder, self.rng.choice(self.batches), self.rng.randint(1, 15),
-                           f"{buyer} Inc", "offsetting", str(self.rng.randint(2023, 2026)),
-                           on_behalf_of=for_whom)
+        holdings.retire(self.ledger, holder=holder, batch=self.rng.choice(self.batches),
+                        quantity=self.rng.randint(1, 15), beneficiary=f"{buyer} Inc",
+                        reason="offsetting", claim_period=str(self.rng.randint(2023, 2026)),
+                        on_behalf_of=for_whom)
+
+
+def balance_of_batches(ledger: UnitOfWork, holder: str) -> BalanceView:
+    """A holder's balance read from the batch aggregates themselves: the projection's oracle."""
+    lines = []
+    for ref in ledger.load_catalogue().references():
+        b = ledger.load_batch(ref)
+        is_operator = b.operator == holder
+        line = BalanceLine(
+            ref,
+            b.count(b.pool_of(holder)),
+            b.count("reserved") if is_operator else b.reserved_for.get(holder, 0),
+            b.retired_by.get(holder, 0),
+        )
+        if line.available or line.reserved or line.retired:
+            lines.append(line)
+    return BalanceView(holder, lines)
 
 
 class TestBalances:
     def test_every_holders_balance_equals_the_ledgers_balance(
-        self, ledger: Ledger, db: Database, clock: Clock
+        self, ledger: UnitOfWork, db: Database, clock: Clock
     ) -> None:
         History(ledger, clock).run(60)
         project(ledger, db)
         for holder in ["operator", *BUYERS]:
-            assert balance(db, holder) == ledger.balance(holder)
+            assert balance(db, holder) == balance_of_batches(ledger, holder)
         assert [b.holder for b in balances(db)] == sorted(["operator", *BUYERS])
 
     def test_the_operator_sees_every_reserved_credit_and_a_buyer_only_its_own(
-        self, ledger: Ledger, db: Database
+        self, ledger: UnitOfWork, db: Database
     ) -> None:
-        ledger.mint(issuance(first=1, last=100))
+        minting.mint(ledger, document=issuance(first=1, last=100))
         open_buyers(ledger, "acme", "globex")
-        ledger.reserve("acme", 10, batch=LEAF)
-        ledger.reserve("globex", 5, batch=LEAF)
+        reservations.reserve(ledger, buyer="acme", quantity=10, batch=LEAF)
+        reservations.reserve(ledger, buyer="globex", quantity=5, batch=LEAF)
         project(ledger, db)
         operator, acme = balance(db, "operator").batches[0], balance(db, "acme").batches[0]
         assert (operator.available, operator.reserved) == (85, 15)
         assert (acme.available, acme.reserved) == (0, 10)
 
-    def test_a_holder_without_credits_has_no_lines(self, ledger: Ledger, db: Database) -> None:
+    def test_a_holder_without_credits_has_no_lines(self, ledger: UnitOfWork, db: Database) -> None:
         open_buyers(ledger, "acme")
         project(ledger, db)
         assert balance(db, "acme").batches == []
 
     def test_an_unknown_holder_raises_account_not_found(
-        self, ledger: Ledger, db: Database
+        self, ledger: UnitOfWork, db: Database
     ) -> None:
         project(ledger, db)
         with pytest.raises(AccountNotFound):
@@ -148,19 +169,19 @@ class TestBalances:
 
 class TestSupply:
     def test_each_batch_equals_the_ledgers_batch(
-        self, ledger: Ledger, db: Database, clock: Clock
+        self, ledger: UnitOfWork, db: Database, clock: Clock
     ) -> None:
         History(ledger, clock).run(60)
         project(ledger, db)
         for row in supply(db):
-            view = ledger.show_batch(row["batch"])
+            view = reads.show_batch(ledger, batch=row["batch"])
             assert row == {"batch": view.batch, "source": view.source, "vintage": view.vintage,
                            "minted": view.minted, "available": view.available,
                            "reserved": view.reserved, "held": view.held,
                            "retired": view.retired}
 
     def test_rollups_by_source_and_vintage_sum_the_batches(
-        self, ledger: Ledger, db: Database, clock: Clock
+        self, ledger: UnitOfWork, db: Database, clock: Clock
     ) -> None:
         History(ledger, clock).run(40)
         project(ledger, db)
@@ -174,14 +195,14 @@ class TestSupply:
                                               ("available", "reserved", "held", "retired"))
 
     def test_a_broken_conservation_invariant_stops_the_projection_where_it_was(
-        self, ledger: Ledger, db: Database
+        self, ledger: UnitOfWork, db: Database
     ) -> None:
-        ledger.mint(issuance(first=1, last=100))
+        minting.mint(ledger, document=issuance(first=1, last=100))
         open_buyers(ledger, "acme")
         project(ledger, db)
         db.execute("UPDATE supply SET held = held + 1")  # corrupt the row behind its back
-        ledger.reserve("acme", 10, batch=LEAF)
-        runner = Runner(ledger, db, Supply())
+        reservations.reserve(ledger, buyer="acme", quantity=10, batch=LEAF)
+        runner = Runner(ledger.events, db, Supply())
         before = runner.position()
         with pytest.raises(ConservationViolated, match="expected minted 100"):
             catch_up([runner])
@@ -190,14 +211,14 @@ class TestSupply:
 
 class TestRetirements:
     def test_every_retirement_is_listed_as_the_ledger_recorded_it(
-        self, ledger: Ledger, db: Database, clock: Clock
+        self, ledger: UnitOfWork, db: Database, clock: Clock
     ) -> None:
         History(ledger, clock).run(60)
         project(ledger, db)
         listed = retirements(db)
         assert listed
         for row in listed:
-            view = ledger.show_retirement(row["retirement"])
+            view = reads.show_retirement(ledger, retirement=row["retirement"])
             assert row["retired_at"] == view.retired_at.isoformat()
             assert [row["buyer"], row["holder"], row["beneficiary"], row["batch"],
                     row["quantity"], row["reason"], row["claim_period"], row["source"],
@@ -207,14 +228,17 @@ class TestRetirements:
             assert row["blocks"] == [[b.first, b.last] for b in view.blocks]
 
     def test_totals_per_buyer_by_year_and_source_sum_its_retirements(
-        self, ledger: Ledger, db: Database
+        self, ledger: UnitOfWork, db: Database
     ) -> None:
-        ledger.mint(issuance(first=1, last=100))
-        dac = ledger.mint(issuance("DAC", first=1, last=50)).batch
+        minting.mint(ledger, document=issuance(first=1, last=100))
+        dac = minting.mint(ledger, document=issuance("DAC", first=1, last=50)).batch
         open_buyers(ledger, "acme", "globex")
-        ledger.retire("operator", LEAF, 7, "Acme", "claim", "2025", on_behalf_of="acme")
-        ledger.retire("operator", dac, 3, "Acme", "claim", "2025", on_behalf_of="acme")
-        ledger.retire("operator", LEAF, 2, "Globex", "claim", "2024", on_behalf_of="globex")
+        holdings.retire(ledger, holder="operator", batch=LEAF, quantity=7, beneficiary="Acme",
+                        reason="claim", claim_period="2025", on_behalf_of="acme")
+        holdings.retire(ledger, holder="operator", batch=dac, quantity=3, beneficiary="Acme",
+                        reason="claim", claim_period="2025", on_behalf_of="acme")
+        holdings.retire(ledger, holder="operator", batch=LEAF, quantity=2, beneficiary="Globex",
+                        reason="claim", claim_period="2024", on_behalf_of="globex")
         project(ledger, db)
         year = retirements(db)[0]["year"]
         assert totals(db, "source", buyer="acme") == [
@@ -231,35 +255,36 @@ class TestRetirements:
 
 class TestRunner:
     def test_catching_up_incrementally_ends_with_the_rows_of_a_rebuild_from_zero(
-        self, ledger: Ledger, db: Database, clock: Clock
+        self, ledger: UnitOfWork, db: Database, clock: Clock
     ) -> None:
         history, rng = History(ledger, clock), random.Random(11)
         for _ in range(5):
             history.run(40)
-            project(ledger, db, batch_size=rng.randint(1, 40))
+            project(ledger, db, chunk_size=rng.randint(1, 40))
         incremental = rows(db)
         for runner in runners(ledger, db):
             runner.rebuild()
-        project(ledger, db, batch_size=500)
+        project(ledger, db, chunk_size=500)
         assert rows(db) == incremental
 
     def test_the_position_reaches_the_head_when_the_last_events_are_not_for_it(
-        self, ledger: Ledger, db: Database
+        self, ledger: UnitOfWork, db: Database
     ) -> None:
-        ledger.mint(issuance(first=1, last=100))
+        minting.mint(ledger, document=issuance(first=1, last=100))
         open_buyers(ledger, "acme", "globex")  # no Retirements event after the mint
-        runner = Runner(ledger, db, Retirements())
+        runner = Runner(ledger.events, db, Retirements())
         catch_up([runner])
         assert runner.position() == runner.head()
 
     def test_a_runner_that_loses_the_race_for_a_batch_applies_none_of_it(
-        self, ledger: Ledger, db: Database, settings: Settings
+        self, ledger: UnitOfWork, db: Database, settings: Settings
     ) -> None:
-        ledger.mint(issuance(first=1, last=100))
+        minting.mint(ledger, document=issuance(first=1, last=100))
         open_buyers(ledger, "acme")
-        ledger.settle(ledger.reserve("acme", 10, batch=LEAF).reservation)
-        other_db = open_database(settings.store)
-        winner = Runner(ledger, other_db, Supply())
+        reservations.settle(ledger, reservation=reservations.reserve(
+            ledger, buyer="acme", quantity=10, batch=LEAF).reservation)
+        other_db = open_database(settings.location)
+        winner = Runner(ledger.events, other_db, Supply())
         winner.setup()
 
         class Racing(Decoder):
@@ -270,10 +295,10 @@ class TestRunner:
                     winner.step(winner.head())
                 return super().__call__(notification)
 
-        loser = Runner(ledger, db, Supply(), decoder=Racing(ledger))
+        loser = Runner(ledger.events, db, Supply(), decoder=Racing(ledger.events))
         loser.setup()
         assert loser.step(loser.head()) == 0
-        assert loser.position() == winner.position() == ledger.recorder.max_notification_id()
+        assert loser.position() == winner.position() == ledger.events.recorder.max_notification_id()
         assert supply(db)[0]["held"] == 10
         other_db.close()
 
@@ -282,9 +307,9 @@ class TestRunner:
             balance(db, "operator")
 
     def test_a_handler_gets_the_exact_stored_bytes_with_the_verified_event(
-        self, ledger: Ledger, db: Database
+        self, ledger: UnitOfWork, db: Database
     ) -> None:
-        ledger.mint(issuance(first=1, last=100))
+        minting.mint(ledger, document=issuance(first=1, last=100))
 
         class Leaves(Projection):
             """The shape of a transparency log: every event, hashed from its stored bytes."""
@@ -300,7 +325,7 @@ class TestRunner:
                     item.notification.id, item.notification.topic,
                     hashlib.sha256(item.notification.state).hexdigest()])
 
-        catch_up([Runner(ledger, db, Leaves(), batch_size=2)])
-        stored = ledger.recorder.select_notifications(1, 1000)
+        catch_up([Runner(ledger.events, db, Leaves(), chunk_size=2)])
+        stored = ledger.events.recorder.select_notifications(1, 1000)
         assert db.execute("SELECT * FROM test_leaves ORDER BY position") == [
             (n.id, n.topic, hashlib.sha256(n.state).hexdigest()) for n in stored]

@@ -12,14 +12,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ledger import ids
-from ledger.app import Ledger
 from ledger.reconcile.compare import reconcile
 from ledger.reconcile.ledger_side import LedgerBlock
 from ledger.reconcile.readers import read_export
 from ledger.reconcile.report import ReconcileReport
 from ledger.reconcile.store_side import StoreLedgerSide
 from ledger.serials.native import parse_native_serial
-from tests.support import issuance, open_buyers
+from ledger.usecases import holdings, minting, reservations
+from ledger.usecases.unit import UnitOfWork
+from tests.support.builders import issuance, open_buyers
 from tests.unit.reconcile.ledger_builders import EXPORTS, only
 
 A, B = "ART:ART102-2021-11", "ART:ART102-2021-12"
@@ -115,24 +116,27 @@ LISTING_B = ((B, 1, 50, "Globex Inc"), (B, 51, 500, None))
 # --- the ledger -------------------------------------------------------------------------------
 
 
-def build(ledger: Ledger) -> None:
+def build(ledger: UnitOfWork) -> None:
     """Two ART batches; credits retired by a buyer, and by the operator on a buyer's behalf.
 
     A: 1-60 retired for Acme Corp, 61-100 held by acme, 101-140 retired for Globex Inc, the
     rest available. B: 1-50 retired for Globex Inc, the rest available.
     """
-    ledger.mint(issuance())
-    ledger.mint(
-        issuance("LEAF", "ART102-2021-12", 1, 500, serial_native="ART-CR-102-2021-12-1 to 500")
-    )
+    minting.mint(ledger, document=issuance())
+    minting.mint(ledger, document=issuance("LEAF", "ART102-2021-12", 1, 500,
+                                           serial_native="ART-CR-102-2021-12-1 to 500"))
     open_buyers(ledger, "acme", "globex")
-    ledger.settle(ledger.reserve("acme", 100, batch=A).reservation)
-    ledger.retire("acme", A, 60, "Acme Corp", "2025 claim", "2025")
-    ledger.retire("operator", A, 40, "Globex Inc", "2025 claim", "2025", on_behalf_of="globex")
-    ledger.retire("operator", B, 50, "Globex Inc", "2025 claim", "2025", on_behalf_of="globex")
+    reservations.settle(ledger, reservation=reservations.reserve(
+        ledger, buyer="acme", quantity=100, batch=A).reservation)
+    holdings.retire(ledger, holder="acme", batch=A, quantity=60, beneficiary="Acme Corp",
+                    reason="2025 claim", claim_period="2025")
+    holdings.retire(ledger, holder="operator", batch=A, quantity=40, beneficiary="Globex Inc",
+                    reason="2025 claim", claim_period="2025", on_behalf_of="globex")
+    holdings.retire(ledger, holder="operator", batch=B, quantity=50, beneficiary="Globex Inc",
+                    reason="2025 claim", claim_period="2025", on_behalf_of="globex")
 
 
-def run(ledger: Ledger, *exports: Path) -> ReconcileReport:
+def run(ledger: UnitOfWork, *exports: Path) -> ReconcileReport:
     build(ledger)
     records = (record for export in exports for record in read_export(export))
     return reconcile(records, StoreLedgerSide(ledger))
@@ -141,7 +145,7 @@ def run(ledger: Ledger, *exports: Path) -> ReconcileReport:
 # --- the store as the reconciliation sees it ---------------------------------------------------
 
 
-def test_the_store_side_shows_retired_blocks_with_their_beneficiaries(ledger: Ledger) -> None:
+def test_the_store_side_shows_retired_blocks_with_their_beneficiaries(ledger: UnitOfWork) -> None:
     build(ledger)
     side = StoreLedgerSide(ledger)
     batch = side.batch(A)
@@ -158,7 +162,9 @@ def test_the_store_side_shows_retired_blocks_with_their_beneficiaries(ledger: Le
     assert side.batch("ART:ART102-2021-99") is None
 
 
-def test_the_store_side_finds_overlapping_batches_only_in_the_same_scope(ledger: Ledger) -> None:
+def test_the_store_side_finds_overlapping_batches_only_in_the_same_scope(
+    ledger: UnitOfWork,
+) -> None:
     build(ledger)
     side = StoreLedgerSide(ledger)
     assert [batch.batch_ref for batch in side.overlapping(SCOPE_A, 990, 1010)] == [A]
@@ -167,14 +173,16 @@ def test_the_store_side_finds_overlapping_batches_only_in_the_same_scope(ledger:
 
 
 def test_beneficiaries_are_found_for_retirements_from_before_the_batch_snapshot(
-    ledger: Ledger,
+    ledger: UnitOfWork,
 ) -> None:
-    ledger.mint(issuance())
+    minting.mint(ledger, document=issuance())
     open_buyers(ledger, "acme")
     names = ("Acme Corp", "Initech")
     for n in range(60):
-        ledger.retire("operator", A, 1, names[n % 2], "claim", "2025", on_behalf_of="acme")
-    assert ledger.snapshots is not None and list(ledger.snapshots.get(ids.batch_id(A)))
+        holdings.retire(ledger, holder="operator", batch=A, quantity=1, beneficiary=names[n % 2],
+                        reason="claim", claim_period="2025", on_behalf_of="acme")
+    snapshots = ledger.events.snapshots
+    assert snapshots is not None and list(snapshots.get(ids.batch_id(A)))
     batch = StoreLedgerSide(ledger).batch(A)
     assert batch is not None
     retired = [block for block in batch.blocks if block.state == "retired"]
@@ -186,16 +194,18 @@ def test_beneficiaries_are_found_for_retirements_from_before_the_batch_snapshot(
     assert len(retired) == 60 and retired[-1].beneficiary == "Initech"
 
 
-def test_each_ledger_batch_is_read_once_per_reconciliation(ledger: Ledger, tmp_path: Path) -> None:
+def test_each_ledger_batch_is_read_once_per_reconciliation(
+    ledger: UnitOfWork, tmp_path: Path
+) -> None:
     build(ledger)
     reads: list[str] = []
-    load = ledger.batch
+    load = ledger.load_batch
 
     def counted(reference: str):  # type: ignore[no-untyped-def]
         reads.append(reference)
         return load(reference)
 
-    ledger.batch = counted  # type: ignore[method-assign]
+    ledger.load_batch = counted  # type: ignore[method-assign]
     export = art_retirements(tmp_path / "retirements.csv", *CLEAN_RETIREMENTS)
     assert reconcile(read_export(export), StoreLedgerSide(ledger)).reconciled
     assert sorted(reads) == [A, B]
@@ -205,7 +215,7 @@ def test_each_ledger_batch_is_read_once_per_reconciliation(ledger: Ledger, tmp_p
 
 
 def test_retirement_and_issuance_reports_matching_the_ledger_reconcile(
-    ledger: Ledger, tmp_path: Path
+    ledger: UnitOfWork, tmp_path: Path
 ) -> None:
     report = run(
         ledger,
@@ -216,7 +226,7 @@ def test_retirement_and_issuance_reports_matching_the_ledger_reconcile(
     assert (report.records_read, report.batches_compared) == (5, 3)
 
 
-def test_a_canonical_listing_of_every_block_reconciles(ledger: Ledger, tmp_path: Path) -> None:
+def test_a_canonical_listing_of_every_block_reconciles(ledger: UnitOfWork, tmp_path: Path) -> None:
     report = run(ledger, canonical(tmp_path / "ours.csv", *LISTING_A, *LISTING_B))
     assert report.reconciled, report.render_text()
 
@@ -225,7 +235,7 @@ def test_a_canonical_listing_of_every_block_reconciles(ledger: Ledger, tmp_path:
 
 
 def test_registry_retirements_of_a_batch_never_minted_are_missing_in_ledger(
-    ledger: Ledger, tmp_path: Path
+    ledger: UnitOfWork, tmp_path: Path
 ) -> None:
     extra = ("ART-CR-102-2021-13-1 to 10", "Acme Corp")
     report = run(ledger, art_retirements(tmp_path / "r.csv", *CLEAN_RETIREMENTS, extra))
@@ -235,7 +245,7 @@ def test_registry_retirements_of_a_batch_never_minted_are_missing_in_ledger(
 
 
 def test_a_ledger_batch_the_registry_listing_leaves_out_is_missing_in_registry(
-    ledger: Ledger, tmp_path: Path
+    ledger: UnitOfWork, tmp_path: Path
 ) -> None:
     difference = only(run(ledger, canonical(tmp_path / "ours.csv", *LISTING_A)))
     assert (difference.kind, difference.batch_ref) == ("missing_in_registry", B)
@@ -243,7 +253,7 @@ def test_a_ledger_batch_the_registry_listing_leaves_out_is_missing_in_registry(
 
 
 def test_an_issuance_total_other_than_the_minted_batches_is_a_quantity_mismatch(
-    ledger: Ledger, tmp_path: Path
+    ledger: UnitOfWork, tmp_path: Path
 ) -> None:
     difference = only(run(ledger, art_issuances(tmp_path / "i.csv", "ART102", 2021, 1800, 200)))
     assert (difference.kind, difference.batch_ref) == ("quantity_mismatch", "ART:ART102-2021")
@@ -252,7 +262,7 @@ def test_an_issuance_total_other_than_the_minted_batches_is_a_quantity_mismatch(
 
 
 def test_a_listing_shifted_by_one_serial_is_a_serial_mismatch_naming_both_ends(
-    ledger: Ledger, tmp_path: Path
+    ledger: UnitOfWork, tmp_path: Path
 ) -> None:
     shifted = ((A, 2, 60, "Acme Corp"), *LISTING_A[1:3], (A, 141, 1001, None))
     difference = only(run(ledger, canonical(tmp_path / "ours.csv", *shifted, *LISTING_B)))
@@ -261,7 +271,7 @@ def test_a_listing_shifted_by_one_serial_is_a_serial_mismatch_naming_both_ends(
 
 
 def test_credits_retired_on_the_registry_but_held_in_the_ledger_are_a_status_mismatch(
-    ledger: Ledger, tmp_path: Path
+    ledger: UnitOfWork, tmp_path: Path
 ) -> None:
     retired_too = ("ART-CR-102-2021-11-61 to 100", "Acme Corp")
     report = run(ledger, art_retirements(tmp_path / "r.csv", *CLEAN_RETIREMENTS, retired_too))
@@ -273,7 +283,7 @@ def test_credits_retired_on_the_registry_but_held_in_the_ledger_are_a_status_mis
 
 
 def test_a_ledger_retirement_the_registry_report_leaves_out_is_a_status_mismatch(
-    ledger: Ledger, tmp_path: Path
+    ledger: UnitOfWork, tmp_path: Path
 ) -> None:
     without_b = CLEAN_RETIREMENTS[:3]
     difference = only(run(ledger, art_retirements(tmp_path / "r.csv", *without_b)))
@@ -283,7 +293,7 @@ def test_a_ledger_retirement_the_registry_report_leaves_out_is_a_status_mismatch
 
 
 def test_credits_retired_for_someone_else_on_the_registry_are_a_beneficiary_mismatch(
-    ledger: Ledger, tmp_path: Path
+    ledger: UnitOfWork, tmp_path: Path
 ) -> None:
     rows = (("ART-CR-102-2021-11-1 to 60", "Initech"), *CLEAN_RETIREMENTS[1:])
     difference = only(run(ledger, art_retirements(tmp_path / "r.csv", *rows)))
@@ -296,7 +306,7 @@ def test_credits_retired_for_someone_else_on_the_registry_are_a_beneficiary_mism
 
 
 def test_the_same_serials_on_two_rows_of_the_export_are_a_double_mint(
-    ledger: Ledger, tmp_path: Path
+    ledger: UnitOfWork, tmp_path: Path
 ) -> None:
     again = ("ART-CR-102-2021-11-121 to 140", "Globex Inc")
     export = art_retirements(tmp_path / "r.csv", *CLEAN_RETIREMENTS, again)

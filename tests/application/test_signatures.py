@@ -3,49 +3,51 @@
 from __future__ import annotations
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import ids
-from ledger.app import Ledger
-from ledger.context import Settings
 from ledger.errors import ChainBroken, SignatureInvalid, UnknownKey, VerificationFailed
+from ledger.settings import Settings
 from ledger.signing.envelope import open_envelope
-from ledger.signing.keys import KeyDirectory, Signer
-from tests import tamper
-from tests.conftest import Clock
-from tests.support import issuance, open_buyers
+from ledger.signing.keys import KeyDirectory
+from ledger.usecases import holdings, minting, reads, reservations, setup
+from ledger.usecases.unit import UnitOfWork
+from tests.support import tamper
+from tests.support.builders import issuance, open_buyers
+from tests.support.clock import Clock
 
 LEAF = "ART:ART102-2021-11"
 BATCH = ids.batch_id(LEAF)
 
 
 @pytest.fixture
-def history(ledger: Ledger) -> Ledger:
+def history(ledger: UnitOfWork) -> UnitOfWork:
     """A batch with five events: minted, reserved, settled, reserved, released."""
-    ledger.mint(issuance(first=1, last=100))
+    minting.mint(ledger, document=issuance(first=1, last=100))
     open_buyers(ledger, "acme")
-    ledger.settle(ledger.reserve("acme", 10, batch=LEAF).reservation)
-    ledger.release(ledger.reserve("acme", 10, batch=LEAF).reservation)
+    reservations.settle(ledger, reservation=reservations.reserve(
+        ledger, buyer="acme", quantity=10, batch=LEAF).reservation)
+    reservations.release(ledger, reservation=reservations.reserve(
+        ledger, buyer="acme", quantity=10, batch=LEAF).reservation)
     return ledger
 
 
-def fresh(settings: Settings, clock: Clock) -> Ledger:
+def fresh(settings: Settings, clock: Clock) -> UnitOfWork:
     """A new application: nothing cached, every event read back from the store."""
-    return Ledger(settings.store.env(), settings.keys.keyring(), clock=clock)
+    return UnitOfWork(settings, clock=clock)
 
 
 def load_fails(settings: Settings, clock: Clock) -> VerificationFailed:
     app = fresh(settings, clock)
     try:
         with pytest.raises(VerificationFailed) as raised:
-            app.show_batch(LEAF)
+            reads.show_batch(app, batch=LEAF)
     finally:
         app.close()
     return raised.value
 
 
 def test_every_stored_event_carries_a_signed_payload_linked_to_its_predecessor(
-    history: Ledger, settings: Settings
+    history: UnitOfWork, settings: Settings
 ) -> None:
     first = open_envelope(tamper.read_state(settings, BATCH, 1))
     second = open_envelope(tamper.read_state(settings, BATCH, 2))
@@ -55,16 +57,16 @@ def test_every_stored_event_carries_a_signed_payload_linked_to_its_predecessor(
 
 
 def test_an_untouched_store_reads_back_clean(
-    history: Ledger, settings: Settings, clock: Clock
+    history: UnitOfWork, settings: Settings, clock: Clock
 ) -> None:
     app = fresh(settings, clock)
-    assert app.show_batch(LEAF).held == 10
+    assert reads.show_batch(app, batch=LEAF).held == 10
     app.close()
 
 
 @pytest.mark.parametrize("offset", [2, 40, -70, -3])
 def test_one_changed_byte_in_a_stored_event_raises_signature_invalid(
-    history: Ledger, settings: Settings, clock: Clock, offset: int
+    history: UnitOfWork, settings: Settings, clock: Clock, offset: int
 ) -> None:
     state = tamper.read_state(settings, BATCH, 3)
     tamper.flip_byte(settings, BATCH, 3, offset % len(state))
@@ -74,7 +76,7 @@ def test_one_changed_byte_in_a_stored_event_raises_signature_invalid(
 
 
 def test_a_changed_topic_raises_signature_invalid(
-    history: Ledger, settings: Settings, clock: Clock
+    history: UnitOfWork, settings: Settings, clock: Clock
 ) -> None:
     tamper.set_column(
         settings, BATCH, 4, "topic", "ledger.aggregates.batch:CreditBatch.Released"
@@ -85,7 +87,7 @@ def test_a_changed_topic_raises_signature_invalid(
 
 
 def test_a_changed_version_raises_signature_invalid(
-    history: Ledger, settings: Settings, clock: Clock
+    history: UnitOfWork, settings: Settings, clock: Clock
 ) -> None:
     tamper.set_column(settings, BATCH, 5, "originator_version", 6)
     error = load_fails(settings, clock)
@@ -94,7 +96,7 @@ def test_a_changed_version_raises_signature_invalid(
 
 
 def test_two_swapped_events_raise_signature_invalid(
-    history: Ledger, settings: Settings, clock: Clock
+    history: UnitOfWork, settings: Settings, clock: Clock
 ) -> None:
     second = tamper.read_state(settings, BATCH, 2)
     third = tamper.read_state(settings, BATCH, 3)
@@ -106,7 +108,7 @@ def test_two_swapped_events_raise_signature_invalid(
 
 
 def test_an_event_deleted_from_the_middle_raises_chain_broken(
-    history: Ledger, settings: Settings, clock: Clock
+    history: UnitOfWork, settings: Settings, clock: Clock
 ) -> None:
     tamper.delete(settings, BATCH, 3)
     error = load_fails(settings, clock)
@@ -115,7 +117,7 @@ def test_an_event_deleted_from_the_middle_raises_chain_broken(
 
 
 def test_an_event_deleted_and_its_successor_renumbered_raises_an_error(
-    history: Ledger, settings: Settings, clock: Clock
+    history: UnitOfWork, settings: Settings, clock: Clock
 ) -> None:
     tamper.delete(settings, BATCH, 3)
     tamper.set_column(settings, BATCH, 4, "originator_version", 3)
@@ -124,43 +126,44 @@ def test_an_event_deleted_and_its_successor_renumbered_raises_an_error(
 
 
 def test_an_event_signed_by_an_untrusted_key_raises_unknown_key(
-    history: Ledger, settings: Settings, clock: Clock, tmp_path_factory: pytest.TempPathFactory
+    history: UnitOfWork, settings: Settings, clock: Clock, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     stranger = KeyDirectory(tmp_path_factory.mktemp("stranger"))
-    stranger.create("mallory", clock())
-    forger = Ledger(settings.store.env(), stranger.keyring(), clock=clock)
+    stranger.create("mallory")
+    forger = UnitOfWork(Settings(settings.location.url, str(stranger.path)), clock=clock)
     forger.keyring.trusted.update(history.keyring.trusted)
-    forger.release(forger.reserve("acme", 5, batch=LEAF).reservation)
+    reservations.release(
+        forger,
+        reservation=reservations.reserve(forger, buyer="acme", quantity=5, batch=LEAF).reservation)
     forger.close()
     error = load_fails(settings, clock)
     assert isinstance(error, UnknownKey)
 
 
 class TestRotation:
-    def rotate(self, settings: Settings, ledger: Ledger) -> None:
-        new = Signer("carbon-ledger", Ed25519PrivateKey.generate())
-        settings.keys.install_rotation(new, ledger.rotate_key(new))
+    def rotate(self, settings: Settings, ledger: UnitOfWork) -> None:
+        setup.rotate_key(ledger)
 
     def test_events_before_and_after_a_rotation_verify(
-        self, history: Ledger, settings: Settings, clock: Clock
+        self, history: UnitOfWork, settings: Settings, clock: Clock
     ) -> None:
         old_id = history.keyring.require_signer().key_id
         self.rotate(settings, history)
-        history.transfer_credits("acme", "operator", LEAF, 1)
+        holdings.transfer(history, sender="acme", recipient="operator", batch=LEAF, quantity=1)
         app = fresh(settings, clock)
-        assert app.show_batch(LEAF).held == 9
+        assert reads.show_batch(app, batch=LEAF).held == 9
         assert len(app.keyring.trusted) == 2
         assert app.keyring.require_signer().key_id != old_id
         app.close()
 
     def test_an_event_forged_with_the_retired_key_after_the_switch_is_refused(
-        self, history: Ledger, settings: Settings, clock: Clock
+        self, history: UnitOfWork, settings: Settings, clock: Clock
     ) -> None:
         old_signer = history.keyring.require_signer()
         self.rotate(settings, history)
         forger = fresh(settings, clock)
         forger.keyring.signer = old_signer
-        forger.transfer_credits("acme", "operator", LEAF, 1)
+        holdings.transfer(forger, sender="acme", recipient="operator", batch=LEAF, quantity=1)
         forger.close()
         error = load_fails(settings, clock)
         assert isinstance(error, SignatureInvalid)

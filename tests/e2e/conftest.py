@@ -1,30 +1,13 @@
-"""Driving the real CLI in-process: `run(*args)` returns the exit code and what was printed."""
+"""Driving the real CLI in-process (``tests.support.cli``), in a fresh directory."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from ledger.cli import main
-from tests.support import EXAMPLES
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-Run = Callable[..., Result]
+from tests.support.builders import EXAMPLES
+from tests.support.cli import Run, runner
 
 
 @pytest.fixture
@@ -34,15 +17,7 @@ def run(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LEDGER_DB", str(tmp_path / "ledger.db"))
     monkeypatch.delenv("LEDGER_KEY_DIR", raising=False)
-
-    def invoke(*args: str | Path) -> Result:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exited:
-            main([str(arg) for arg in args])
-        captured = capsys.readouterr()
-        return Result(int(exited.value.code or 0), captured.out, captured.err)
-
-    return invoke
+    return runner(capsys)
 
 
 @pytest.fixture

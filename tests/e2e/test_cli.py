@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from ledger import ids
-from ledger.context import Settings
-from tests import tamper
-from tests.support import EXAMPLES
+from ledger.settings import Settings
+from tests.support import tamper
+from tests.support.builders import EXAMPLES
 
 LEAF = "ART:ART102-2021-11"
 DAC = "Puro:TXDAC01-2026-0007"
@@ -143,21 +143,25 @@ def test_commands_on_a_missing_store_say_how_to_start(run) -> None:  # type: ign
 
 
 def test_every_command_has_help_and_json() -> None:
-    from click import Group
+    from click import Context, Group
 
-    from ledger.cli import cli, register_extensions
-
-    register_extensions()
+    from ledger.cli.main import COMMANDS, cli
 
     def walk(group: Group, prefix: str = "") -> list[tuple[str, Any]]:
         found = []
-        for name, command in group.commands.items():
+        context = Context(group)
+        for name in group.list_commands(context):
+            command = group.get_command(context, name)
             if isinstance(command, Group):
                 found += walk(command, f"{prefix}{name} ")
             else:
                 found.append((prefix + name, command))
         return found
 
+    for name in COMMANDS:  # `ledger --help` lists each command's own first sentence
+        command = cli.get_command(Context(cli), name)
+        assert command is not None and command.help is not None, name
+        assert " ".join(command.help.split()).startswith(COMMANDS[name][1]), name
     for name, command in walk(cli):
         assert command.help, f"`ledger {name}` has no help text"
         if name != "demo":

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger import cli_reconcile
+from ledger.cli import render
 from tests.application.test_reconcile_store import art_issuances, art_retirements
-from tests.e2e.conftest import Run
-from tests.support import EXAMPLES
+from tests.support.builders import EXAMPLES
+from tests.support.cli import Run
 from tests.unit.reconcile.ledger_builders import EXPORTS
 
 LEAF = "ART:ART102-2021-11"
@@ -73,7 +73,7 @@ def test_exports_that_agree_with_the_ledger_exit_0(ready: Run, tmp_path: Path) -
     result = ready("reconcile", issued, retired)
     assert result.code == 0, result.err
     assert result.out.startswith("Everything reconciles: 2 records read")
-    assert "reconciled 2 rows with 1 ledger batches" in result.err
+    assert "reconciled 2 rows with 2 ledger batches" in result.err
     clean = ready("reconcile", retired, "--json")
     assert clean.code == 0
     assert clean.json()["reconciled"] is True
@@ -162,12 +162,11 @@ def test_dash_o_writes_the_report_to_a_file(ready: Run, tmp_path: Path) -> None:
 def test_progress_goes_to_stderr_every_n_rows(
     ready: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli_reconcile, "PROGRESS_ROWS", 2)
-    monkeypatch.setattr(cli_reconcile, "PROGRESS_BATCHES", 1)
+    monkeypatch.setattr(render, "PROGRESS_EVERY_S", 0)
     rows = [(f"ART-CR-102-2021-11-{n} to {n}", "Acme Corp") for n in range(1, 11)]
     result = ready("reconcile", art_retirements(tmp_path / "r.csv", *rows), "--json")
     assert result.code == 0
-    progress = [line for line in result.err.splitlines() if line.startswith("read ")]
-    assert [line.split()[1] for line in progress] == ["2", "4", "6", "8", "10"]
-    assert "compared 1 ledger batches" in result.err
+    rows = [line for line in result.err.splitlines() if line.startswith("reconcile: export rows")]
+    assert [line.split(": ")[2].split(",")[0] for line in rows] == [str(n) for n in range(1, 11)]
+    assert "reconcile: ledger batches read: 1," in result.err
     assert result.json()["records_read"] == 10

@@ -14,7 +14,7 @@ from ledger.signing.keys import write_trust
 from ledger.transparency.bundle import ProofBundle, bundle_json
 from ledger.transparency.merkle import consistency_proof
 from ledger.transparency.verify import format_consistency_proof
-from tests.e2e.conftest import Run
+from tests.support.cli import Run
 from tests.unit.transparency.test_bundle import build_scenario
 
 

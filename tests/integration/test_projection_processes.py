@@ -16,15 +16,16 @@ from typing import Any
 
 import pytest
 
-from ledger.app import Ledger
-from ledger.cli import main
-from ledger.context import Settings
+from ledger.cli.main import main
 from ledger.errors import NotFound
 from ledger.projections.registry import PROJECTIONS
 from ledger.projections.runner import Database, read_position
+from ledger.settings import Settings
+from ledger.usecases import minting, reservations
+from ledger.usecases.unit import UnitOfWork
 from tests.application.test_projections import History, project, rows, runners
-from tests.conftest import Clock
-from tests.support import issuance, open_buyers
+from tests.support.builders import issuance, open_buyers
+from tests.support.clock import Clock
 
 NAMES = ("balances", "supply", "retirements")
 TIMEOUT_S = 60
@@ -34,13 +35,14 @@ TIMEOUT_S = 60
 def start(settings: Settings, tmp_path: Path) -> Iterator[Callable[[int], subprocess.Popen[bytes]]]:
     """Start `ledger project --follow` in a process of its own; SIGKILL any left at the end."""
     started: list[subprocess.Popen[bytes]] = []
-    env = {**os.environ, "LEDGER_DB": settings.store.url, "LEDGER_KEY_DIR": str(settings.keys.path)}
+    env = {**os.environ, "LEDGER_DB": settings.location.url,
+           "LEDGER_KEY_DIR": str(settings.keys.path)}
 
-    def follower(batch_size: int) -> subprocess.Popen[bytes]:
+    def follower(chunk_size: int) -> subprocess.Popen[bytes]:
         log = (tmp_path / f"follower-{len(started)}.log").open("wb")
         process = subprocess.Popen(
-            [sys.executable, "-c", "from ledger.cli import main; main()", "project", "--follow",
-             "--interval", "0.1", "--batch-size", str(batch_size)],
+            [sys.executable, "-c", "from ledger.cli.main import main; main()", "project",
+             "--follow", "--interval", "0.1", "--chunk-size", str(chunk_size)],
             env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         started.append(process)
@@ -73,7 +75,7 @@ def wait_until(condition: Callable[[], bool], what: str) -> None:
         time.sleep(0.01)
 
 
-def rebuilt(ledger: Ledger, db: Database) -> dict[str, list[tuple[object, ...]]]:
+def rebuilt(ledger: UnitOfWork, db: Database) -> dict[str, list[tuple[object, ...]]]:
     for runner in runners(ledger, db):
         runner.rebuild()
     project(ledger, db)
@@ -81,10 +83,10 @@ def rebuilt(ledger: Ledger, db: Database) -> dict[str, list[tuple[object, ...]]]
 
 
 def test_a_follower_killed_mid_catch_up_resumes_without_applying_an_event_twice(
-    ledger: Ledger, clock: Clock, db: Database, start: Callable[[int], subprocess.Popen[bytes]]
+    ledger: UnitOfWork, clock: Clock, db: Database, start: Callable[[int], subprocess.Popen[bytes]]
 ) -> None:
     History(ledger, clock, seed=3).run(1500)
-    head = ledger.recorder.max_notification_id() or 0
+    head = ledger.events.recorder.max_notification_id() or 0
     assert head > 1500
     reached = 0
     for _ in range(3):
@@ -101,23 +103,23 @@ def test_a_follower_killed_mid_catch_up_resumes_without_applying_an_event_twice(
 
 
 def test_two_followers_started_at_once_end_with_the_rows_of_a_rebuild(
-    ledger: Ledger, clock: Clock, db: Database, start: Callable[[int], subprocess.Popen[bytes]]
+    ledger: UnitOfWork, clock: Clock, db: Database, start: Callable[[int], subprocess.Popen[bytes]]
 ) -> None:
     history = History(ledger, clock, seed=5)
     history.run(300)
     start(10), start(10)
     history.run(300)  # the followers race each other while the ledger writes
-    head = ledger.recorder.max_notification_id() or 0
+    head = ledger.events.recorder.max_notification_id() or 0
     wait_until(lambda: positions(db) == [head] * 3, "the followers caught up")
     caught_up = rows(db)
     assert caught_up == rebuilt(ledger, db)
 
 
 def test_queries_catch_up_first_and_no_catch_up_reads_the_rows_as_they_are(
-    ledger: Ledger, settings: Settings, capsys: pytest.CaptureFixture[str],
+    ledger: UnitOfWork, settings: Settings, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("LEDGER_DB", settings.store.url)
+    monkeypatch.setenv("LEDGER_DB", settings.location.url)
     monkeypatch.setenv("LEDGER_KEY_DIR", str(settings.keys.path))
 
     def cli(*args: str) -> Any:
@@ -126,12 +128,12 @@ def test_queries_catch_up_first_and_no_catch_up_reads_the_rows_as_they_are(
         assert exited.value.code == 0
         return json.loads(capsys.readouterr().out)
 
-    ledger.mint(issuance(first=1, last=100))
+    minting.mint(ledger, document=issuance(first=1, last=100))
     open_buyers(ledger, "acme")
-    head = ledger.recorder.max_notification_id()
+    head = ledger.events.recorder.max_notification_id()
     assert cli("project") == [{"projection": n, "position": head, "head": head, "lag": 0}
                               for n in PROJECTIONS]
-    ledger.reserve("acme", 10, batch="ART:ART102-2021-11")
+    reservations.reserve(ledger, buyer="acme", quantity=10, batch="ART:ART102-2021-11")
     assert cli("balance", "acme", "--no-catch-up") == {"holder": "acme", "batches": []}
     assert [r["lag"] for r in cli("status")] == [2] * len(PROJECTIONS)
     assert cli("balance", "acme")["batches"] == [

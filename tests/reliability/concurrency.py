@@ -20,11 +20,12 @@ from ledger.aggregates.batch import AVAILABLE, RESERVED, RETIRED
 from ledger.aggregates.reservation import Reservation
 from ledger.aggregates.retirement import Retirement
 from ledger.aggregates.transfer import Transfer
-from ledger.app import Ledger
-from ledger.context import Settings, initialise
 from ledger.errors import LedgerError
+from ledger.settings import Settings
+from ledger.usecases import accounts, minting, setup
+from ledger.usecases.unit import UnitOfWork
 from tests.reliability.invariants import SerialModel, batch_problems, blocks_of, ids_of
-from tests.support import issuance
+from tests.support.builders import issuance
 
 WORKER = Path(__file__).with_name("worker.py")
 LEAF_BATCHES = ("ART:REL-LEAF-1", "ART:REL-LEAF-2")
@@ -64,14 +65,16 @@ class Figures:
 def prepare(settings: Settings, workers: int, serials: int) -> None:
     """Initialise the store, mint three batches of ``serials`` credits (small, so that workers
     race for the last ones) and open buyers ``w0``.. ``wN``."""
-    ledger, _ = initialise(settings)
+    setup.initialise(settings)
+    ledger = UnitOfWork(settings)
     try:
         sizes = [(1, serials), (10**6 + 1, 10**6 + serials)]
         for reference, (first, last) in zip(LEAF_BATCHES, sizes, strict=True):
-            ledger.mint(issuance("LEAF", reference.split(":")[1], first, last))
-        ledger.mint(issuance("DAC", DAC_BATCH.split(":")[1], 1, serials))
+            minting.mint(ledger, document=issuance("LEAF", reference.split(":")[1], first, last))
+        minting.mint(ledger, document=issuance("DAC", DAC_BATCH.split(":")[1], 1, serials))
         for i in range(workers):
-            ledger.open_account(f"w{i}", f"Worker {i}", "buyer", True, [])
+            accounts.open_account(ledger, handle=f"w{i}", name=f"Worker {i}", role="buyer",
+                                  climate_pledge=True, scope_targets=[])
     finally:
         ledger.close()
 
@@ -84,7 +87,7 @@ def run_workers(
     try:
         for i in range(workers):
             out = where / f"worker-{i}.jsonl"
-            config = {"db": settings.store.url, "key_dir": str(settings.keys.path), "index": i,
+            config = {"db": settings.location.url, "key_dir": str(settings.keys.path), "index": i,
                       "workers": workers, "operations": operations, "seed": seed * 100 + i,
                       "batches": [*LEAF_BATCHES, DAC_BATCH], "out": str(out)}
             with (where / f"worker-{i}.err").open("w") as errors:
@@ -145,7 +148,7 @@ KINDS: dict[str, tuple[type[Operation], str]] = {
 }
 
 
-def check(ledger: Ledger, records: list[dict[str, Any]]) -> list[str]:
+def check(ledger: UnitOfWork, records: list[dict[str, Any]]) -> list[str]:
     """Compare what the workers were told with what the log holds; return every problem."""
     acked = [r for r in records if "id" in r]
     problems, loaded = acknowledged_in_log(ledger, acked)
@@ -154,13 +157,14 @@ def check(ledger: Ledger, records: list[dict[str, Any]]) -> list[str]:
 
 
 def acknowledged_in_log(
-    ledger: Ledger, acked: list[dict[str, Any]]
+    ledger: UnitOfWork, acked: list[dict[str, Any]]
 ) -> tuple[list[str], dict[str, Operation]]:
     """Every acknowledged operation is in the log with the same blocks (and status)."""
     ended = {r["id"]: {"settle": "settled", "release": "released"}[r["op"]]
              for r in acked if r["op"] in ("settle", "release")}
     loaders: dict[str, Callable[[str], Operation]] = {
-        "reserve": ledger.reservation, "transfer": ledger.transfer, "retire": ledger.retirement}
+        "reserve": ledger.load_reservation, "transfer": ledger.load_transfer,
+            "retire": ledger.load_retirement}
     problems: list[str] = []
     loaded: dict[str, Operation] = {}
     for record in (r for r in acked if r["op"] in loaders):
@@ -180,7 +184,7 @@ def acknowledged_in_log(
     return problems, loaded
 
 
-def nothing_unacknowledged(ledger: Ledger, acked: list[dict[str, Any]]) -> list[str]:
+def nothing_unacknowledged(ledger: UnitOfWork, acked: list[dict[str, Any]]) -> list[str]:
     """No fault was injected: every operation in the log was acknowledged to a worker."""
     problems = []
     for op, (kind, event) in KINDS.items():
@@ -194,12 +198,12 @@ def nothing_unacknowledged(ledger: Ledger, acked: list[dict[str, Any]]) -> list[
 
 
 def serials_where_acknowledged(
-    ledger: Ledger, acked: list[dict[str, Any]], loaded: dict[str, Operation]
+    ledger: UnitOfWork, acked: list[dict[str, Any]], loaded: dict[str, Operation]
 ) -> list[str]:
     """Replaying the acknowledged movements, in any order, puts every serial where the batch
     has it; and every batch's pools partition its serials."""
     model = SerialModel()
-    batches = {ref: ledger.batch(ref) for ref in (*LEAF_BATCHES, DAC_BATCH)}
+    batches = {ref: ledger.load_batch(ref) for ref in (*LEAF_BATCHES, DAC_BATCH)}
     for ref, batch in batches.items():
         model.mint(ref, batch.serial_first, batch.serial_last)
     for record in acked:

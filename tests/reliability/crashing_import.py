@@ -16,7 +16,7 @@ from typing import Any
 
 from eventsourcing import postgres, sqlite
 
-from ledger.cli import main
+from ledger.cli.main import main
 
 
 def arm(at: int) -> None:

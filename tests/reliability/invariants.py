@@ -14,39 +14,39 @@ from ledger.aggregates.batch import AVAILABLE, RESERVED, RETIRED, CreditBatch
 from ledger.aggregates.reservation import Reservation
 from ledger.aggregates.retirement import Retirement
 from ledger.aggregates.transfer import Transfer
-from ledger.app import Ledger
 from ledger.errors import NotFound
 from ledger.serials import BlockSet, SerialRange
+from ledger.usecases.unit import UnitOfWork
 
 PAGE = 1000
 
 
-def event_count(ledger: Ledger) -> int:
+def event_count(ledger: UnitOfWork) -> int:
     """How many events the log holds (notification ids have gaps on PostgreSQL: count rows)."""
     count, start = 0, 1
     while True:
-        page = ledger.recorder.select_notifications(start, PAGE)
+        page = ledger.events.recorder.select_notifications(start, PAGE)
         count += len(page)
         if len(page) < PAGE:
             return count
         start = page[-1].id + 1
 
 
-def ids_of(ledger: Ledger, kind: type, event: str) -> list[UUID]:
+def ids_of(ledger: UnitOfWork, kind: type, event: str) -> list[UUID]:
     """Every aggregate of ``kind`` in the log, found by the topic of its first event."""
     topic = f"{kind.__module__}:{kind.__qualname__}.{event}"
     found, start = [], 1
     while True:
-        page = ledger.recorder.select_notifications(start, PAGE, topics=[topic])
+        page = ledger.events.recorder.select_notifications(start, PAGE, topics=[topic])
         found += [UUID(str(n.originator_id)) for n in page]
         if len(page) < PAGE:
             return found
         start = page[-1].id + 1
 
 
-def batches(ledger: Ledger) -> Iterator[CreditBatch]:
-    for reference in ledger.catalogue().references():
-        yield ledger.batch(reference)
+def batches(ledger: UnitOfWork) -> Iterator[CreditBatch]:
+    for reference in ledger.load_catalogue().references():
+        yield ledger.load_batch(reference)
 
 
 def batch_problems(batch: CreditBatch) -> list[str]:
@@ -69,7 +69,7 @@ def batch_problems(batch: CreditBatch) -> list[str]:
     return problems
 
 
-def ledger_problems(ledger: Ledger) -> list[str]:
+def ledger_problems(ledger: UnitOfWork) -> list[str]:
     """No partial operation is visible anywhere.
 
     Per batch: the pools partition the serials, open reservations account exactly for the

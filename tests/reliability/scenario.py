@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.support import example_data
+from tests.support.builders import example_data
 
 LEDGER = Path(sys.executable).with_name("ledger")
 CRASHING_IMPORT = Path(__file__).with_name("crashing_import.py")

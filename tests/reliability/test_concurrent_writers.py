@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.app import Ledger
-from ledger.context import Settings
+from ledger.settings import Settings
+from ledger.usecases.unit import UnitOfWork
 from tests.reliability.concurrency import check, figures, prepare, run_workers
 
 # Clean refusals a racing worker may meet: the batch ran out, or it holds too little.
@@ -39,7 +39,7 @@ def test_concurrent_writers_never_double_sell_and_lose_no_acknowledged_result(
         + "\n".join(result.crashes[:3])
     assert set(result.refused) <= EXPECTED_REFUSALS | {"concurrent_update"}
     assert result.acknowledged > workers * operations // 3
-    ledger = Ledger(settings.store.env(), settings.keys.keyring(with_signer=False))
+    ledger = UnitOfWork(settings, sign=False)
     try:
         assert check(ledger, records) == []
     finally:

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.app import Ledger
-from ledger.context import Settings, initialise
-from ledger.importer import import_operations
+from ledger.settings import Settings
+from ledger.usecases import importing, setup
+from ledger.usecases.unit import UnitOfWork
 from tests.reliability.invariants import event_count, ledger_problems
 from tests.reliability.scenario import (
     BATCHES,
@@ -33,6 +33,7 @@ from tests.reliability.scenario import (
     operations,
     write_operations,
 )
+from tests.support.cli import imported
 
 CHUNK = 10
 ROUNDS = 150
@@ -50,13 +51,14 @@ class Reference:
 def reference_run(path: Path, lines: list[str]) -> Reference:
     """Import chunk by chunk into a fresh embedded ledger, counting events at each boundary."""
     settings = Settings(str(path / "reference.db"), str(path / "reference-keys"))
-    ledger, _ = initialise(settings)
+    setup.initialise(settings)
+    ledger = UnitOfWork(settings)
     try:
         boundaries = [event_count(ledger)]
         for start in range(0, len(lines), CHUNK):
-            import_operations(ledger, lines[start:start + CHUNK], batch_size=CHUNK)
+            importing.import_operations(ledger, lines=lines[start:start + CHUNK], chunk_size=CHUNK)
             boundaries.append(event_count(ledger))
-        return Reference(boundaries, {b: ledger.batch(b).totals() for b in BATCHES})
+        return Reference(boundaries, {b: ledger.load_batch(b).totals() for b in BATCHES})
     finally:
         ledger.close()
 
@@ -80,7 +82,7 @@ def kill_at_random_moment(
     deadline = time.monotonic() + TIMEOUT_S
     try:
         while line := read_line(process.stderr, deadline):
-            if line.startswith("imported ") and int(line.split()[1]) >= after_operations:
+            if imported(line) >= after_operations:
                 # Injection timing, not synchronisation: land anywhere in the next chunks.
                 time.sleep(jitter_s)
                 process.send_signal(signal.SIGKILL)
@@ -102,7 +104,7 @@ def kill_inside_a_transaction(command: list[str], env: dict[str, str], nth: int)
 
 def check_after(settings: Settings, reference: Reference) -> int:
     """No partial operation visible, a whole number of chunks logged; the chunks committed."""
-    ledger = Ledger(settings.store.env(), settings.keys.keyring(with_signer=False))
+    ledger = UnitOfWork(settings, sign=False)
     try:
         assert ledger_problems(ledger) == []
         count = event_count(ledger)
@@ -123,9 +125,9 @@ def test_a_killed_import_leaves_no_partial_operation_and_a_restart_finishes_it(
     lines = write_operations(tmp_path / "ops.jsonl", ops).read_text().splitlines(keepends=True)
     reference = reference_run(tmp_path, lines)
     chunks = len(reference.boundaries) - 1
-    initialise(settings)[0].close()
-    env = cli_env(settings.store.url, settings.keys.path)
-    command = [str(LEDGER), "import", str(tmp_path / "ops.jsonl"), "--batch-size", str(CHUNK)]
+    setup.initialise(settings)
+    env = cli_env(settings.location.url, settings.keys.path)
+    command = [str(LEDGER), "import", str(tmp_path / "ops.jsonl"), "--chunk-size", str(CHUNK)]
     rng = random.Random(kills)
     injected = committed = 0
     # Each kill lands a few chunks further on, so that one import is killed many times over.
@@ -149,9 +151,9 @@ def test_a_killed_import_leaves_no_partial_operation_and_a_restart_finishes_it(
     audit = subprocess.run([str(LEDGER), "audit", "--json"], env=env, capture_output=True,
                            text=True, timeout=TIMEOUT_S, check=False)
     assert audit.returncode == 0, audit.stdout + audit.stderr
-    ledger = Ledger(settings.store.env(), settings.keys.keyring(with_signer=False))
+    ledger = UnitOfWork(settings, sign=False)
     try:
-        assert {b: ledger.batch(b).totals() for b in BATCHES} == reference.totals
+        assert {b: ledger.load_batch(b).totals() for b in BATCHES} == reference.totals
     finally:
         ledger.close()
     report(f"{injected} SIGKILLs injected into `ledger import` ({len(ops)} operations, "

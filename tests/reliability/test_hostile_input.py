@@ -20,13 +20,12 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ledger.app import Ledger
-from ledger.cli import main
-from ledger.context import Settings
+from ledger.cli.main import main
 from ledger.documents import DacIssuance, LeafIssuance, parse_issuance
 from ledger.errors import LedgerError
-from ledger.importer import Op, import_operations, parse_line
+from ledger.operations import Op, parse_line
 from ledger.reconcile.readers import FORMATS, read_export
+from ledger.settings import Settings
 from ledger.signing.c2sp import Verifier
 from ledger.signing.keys import TrustedKey, read_trust
 from ledger.transparency.bundle import ProofBundle
@@ -34,6 +33,8 @@ from ledger.transparency.checkpoint import Checkpoint, open_checkpoint
 from ledger.transparency.merkle import leaf_hash
 from ledger.transparency.tlog_proof import parse_tlog_proof, verify_tlog_proof
 from ledger.transparency.verify import VerifiedRetirement, verifiers, verify_bundle
+from ledger.usecases import importing
+from ledger.usecases.unit import UnitOfWork
 from tests.reliability.invariants import event_count
 from tests.reliability.strategies import (
     Budget,
@@ -44,7 +45,7 @@ from tests.reliability.strategies import (
     mangled,
     outcome,
 )
-from tests.support import EXAMPLES, example_data
+from tests.support.builders import EXAMPLES, example_data
 
 LEAF = "ART:ART102-2021-11"
 EXPORTS = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
@@ -68,7 +69,7 @@ class World:
 
     where: Path
     options: list[str]
-    ledger: Ledger
+    ledger: UnitOfWork
     checkpoint: str
     tlog_proof: str
     bundle: bytes
@@ -89,7 +90,7 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     where = tmp_path_factory.mktemp("hostile")
     settings = Settings(str(where / "ledger.db"), str(where / "keys"))
-    options = ["--db", settings.store.url, "--key-dir", str(settings.keys.path)]
+    options = ["--db", settings.location.url, "--key-dir", str(settings.keys.path)]
     for args in (["init"], ["mint", str(EXAMPLES / "leaf-issuance.json")],
                  ["account", "open", "acme", "--name", "Acme", "--role", "buyer",
                   "--climate-pledge"],
@@ -103,7 +104,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     checkpoint = cli("checkpoint", *options)[1]
     tlog_proof = cli("proof", "proved", "--format", "tlog-proof", *options)[1]
     assert cli("proof", "proved", "-o", str(where / "proof.json"), *options)[0] == 0
-    ledger = Ledger(settings.store.env(), settings.keys.keyring())
+    ledger = UnitOfWork(settings)
     try:
         yield World(where, options, ledger, checkpoint, tlog_proof,
                     (where / "proof.json").read_bytes(),
@@ -232,7 +233,8 @@ def test_an_import_refused_at_a_hostile_line_commits_nothing_of_its_transaction(
                              "idempotency_key": key}),
                  json.dumps({"op": "settle", "reservation": key})]
         before = world.events()
-        result = outcome(lambda: import_operations(world.ledger, [*valid, line], 100))
+        result = outcome(lambda: importing.import_operations(
+            world.ledger, lines=[*valid, line], chunk_size=100))
         if isinstance(result, LedgerError):
             assert world.events() == before
         else:

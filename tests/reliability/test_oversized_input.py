@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.signing.c2sp import verifier_key
 from tests.reliability.scenario import LEDGER, cli_env
-from tests.support import example_data
+from tests.support.builders import example_data
 
 PEAK_MB_MAX = 200
 REFUSED_WITHIN_S = 60

@@ -17,10 +17,10 @@ from urllib.parse import quote, urlsplit
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from ledger.cli import main
+from ledger.cli.main import main
 from ledger.signing.keys import read_private_key
 from tests.reliability.scenario import LEDGER, cli_env, operations, write_operations
-from tests.support import EXAMPLES
+from tests.support.builders import EXAMPLES
 
 LEAF = "ART:ART102-2021-11"
 DAC = "Puro:TXDAC01-2026-0007"
@@ -280,7 +280,7 @@ REVIEWED: dict[str, dict[str, str]] = {
         "order": "GROUPS[by]: an ORDER BY list from a module constant",
     },
     "projections/runner.py": {"table": "a projection's class-level `tables` constant"},
-    "transparency/log.py": {
+    "projections/merkle_log.py": {
         "BYTES": "a column type constant",
         "where": "`(level = ? AND idx = ?)` repeated; the values go as parameters",
     },

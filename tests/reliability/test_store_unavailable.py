@@ -21,13 +21,15 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ledger.app import Ledger
-from ledger.context import Settings, initialise
 from ledger.documents import parse_issuance
+from ledger.settings import Settings
+from ledger.usecases import accounts, minting, reservations, setup
+from ledger.usecases.unit import UnitOfWork
 from tests.reliability.invariants import event_count, ledger_problems
 from tests.reliability.proxy import Proxy
 from tests.reliability.scenario import LEDGER, cli_env, operations, write_operations
-from tests.support import EXAMPLES
+from tests.support.builders import EXAMPLES
+from tests.support.cli import imported
 
 pytestmark = pytest.mark.postgres
 
@@ -70,11 +72,11 @@ class Site:
 
     def state(self) -> tuple[int, dict[str, Any]]:
         """The event count and every batch's pools, read directly (not through the proxy)."""
-        ledger = Ledger(self.direct.store.env(), self.direct.keys.keyring(with_signer=False))
+        ledger = UnitOfWork(self.direct, sign=False)
         try:
             assert ledger_problems(ledger) == []
-            pools = {ref: {p: b.to_lists() for p, b in ledger.batch(ref).pools.items()}
-                     for ref in ledger.catalogue().references()}
+            pools = {ref: {p: b.to_lists() for p, b in ledger.load_batch(ref).pools.items()}
+                     for ref in ledger.load_catalogue().references()}
             return event_count(ledger), pools
         finally:
             ledger.close()
@@ -84,12 +86,16 @@ class Site:
 def site(pg_url: str, tmp_path: Path) -> Iterator[Site]:
     """An initialised ledger with a minted batch and a buyer holding 100 credits."""
     direct = Settings(pg_url, str(tmp_path / "keys"))
-    ledger, _ = initialise(direct)
+    setup.initialise(direct)
+    ledger = UnitOfWork(direct)
     try:
-        ledger.mint(parse_issuance((EXAMPLES / "leaf-issuance.json").read_bytes()))
-        ledger.open_account("acme", "Acme", "buyer", True, [])
-        ledger.reserve("acme", 100, batch=LEAF, idempotency_key="stock")
-        ledger.settle("stock")
+        leaf = parse_issuance((EXAMPLES / "leaf-issuance.json").read_bytes())
+        minting.mint(ledger, document=leaf)
+        accounts.open_account(ledger, handle="acme", name="Acme", role="buyer", climate_pledge=True,
+                              scope_targets=[])
+        reservations.reserve(ledger, buyer="acme", quantity=100, batch=LEAF,
+                             idempotency_key="stock")
+        reservations.settle(ledger, reservation="stock")
     finally:
         ledger.close()
     with Proxy() as proxy:
@@ -213,7 +219,7 @@ def progress_passes(process: subprocess.Popen[str], operations: int, timeout_s: 
         assert ready, "no progress from the import"
         line = process.stderr.readline()
         assert line, "the import ended before the database went away"
-        if line.startswith("imported ") and int(line.split()[1]) >= operations:
+        if imported(line) >= operations:
             return
 
 
@@ -221,7 +227,7 @@ def test_an_import_whose_database_goes_away_stops_between_chunks_and_resumes(
     site: Site, tmp_path: Path
 ) -> None:
     ops = write_operations(tmp_path / "ops.jsonl", operations(40))
-    command = [str(LEDGER), "import", str(ops), "--batch-size", "10", "--json"]
+    command = [str(LEDGER), "import", str(ops), "--chunk-size", "10", "--json"]
     process = subprocess.Popen(command, env=site.env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
@@ -235,10 +241,10 @@ def test_an_import_whose_database_goes_away_stops_between_chunks_and_resumes(
     assert_clean_failure(site, Result(process.returncode, out, err, 0.0))
     events, _ = site.state()  # no partial operation (checked there)
     site.proxy.restore()
-    assert site.run("import", str(ops), "--batch-size", "10").code == 0
+    assert site.run("import", str(ops), "--chunk-size", "10").code == 0
     finished, pools = site.state()
     assert finished > events
-    assert site.run("import", str(ops), "--batch-size", "10").code == 0
+    assert site.run("import", str(ops), "--chunk-size", "10").code == 0
     assert site.state() == (finished, pools)
 
 

@@ -8,8 +8,8 @@ batch, or across a source), settle or release its own reservations, transfer to 
 buyer, retire. Each acknowledged result is appended to its own file, one JSON object a line,
 flushed before the next operation. A ``LedgerError`` is recorded by code; any other exception is
 recorded with its traceback (the test fails on it). The last line is a summary with the number
-of saves and of conflicting saves the application retried (counted around ``Ledger.save``,
-which ``LedgerStore.atomically`` calls once per attempt).
+of saves and of conflicting saves the application retried (counted around ``EventStore.save``,
+which ``UnitOfWork.atomically`` calls once per attempt).
 """
 
 from __future__ import annotations
@@ -25,20 +25,21 @@ from typing import IO, Any
 
 from eventsourcing.persistence import RecordConflictError
 
-from ledger.app import Ledger
-from ledger.context import Settings
 from ledger.errors import LedgerError
+from ledger.settings import Settings
+from ledger.usecases import holdings, reservations
+from ledger.usecases.unit import UnitOfWork
 
 
 class CountingSaves:
-    """Wraps ``Ledger.save``: every call is one attempt of ``atomically``; a conflict is a retry
+    """Wraps ``EventStore.save``: every call is one attempt of ``atomically``; a conflict is a retry
     (or, after the last attempt, a ``concurrent_update`` error)."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: UnitOfWork) -> None:
         self.saves = 0
         self.conflicts = 0
-        self._save = ledger.save
-        ledger.save = self  # type: ignore[method-assign]
+        self._save = ledger.events.save
+        ledger.events.save = self  # type: ignore[method-assign]
 
     def __call__(self, *aggregates: Any, **kwargs: Any) -> Any:
         self.saves += 1
@@ -50,7 +51,7 @@ class CountingSaves:
 
 
 class Worker:
-    def __init__(self, config: dict[str, Any], ledger: Ledger, out: IO[str]) -> None:
+    def __init__(self, config: dict[str, Any], ledger: UnitOfWork, out: IO[str]) -> None:
         self.config = config
         self.ledger = ledger
         self.out = out
@@ -85,12 +86,13 @@ class Worker:
         quantity = self.random.randint(1, 8)
         key = self.key("r")
         if self.random.random() < 0.2:
-            view = self.ledger.reserve(self.me, quantity, source="LEAF", idempotency_key=key,
-                                       expires_in=timedelta(hours=1))
+            view = reservations.reserve(self.ledger, buyer=self.me, quantity=quantity,
+                                        source="LEAF", idempotency_key=key,
+                                        expires_in=timedelta(hours=1))
         else:
             batch = self.random.choice(self.config["batches"])
-            view = self.ledger.reserve(self.me, quantity, batch=batch, idempotency_key=key,
-                                       expires_in=timedelta(hours=1))
+            view = reservations.reserve(self.ledger, buyer=self.me, quantity=quantity, batch=batch,
+                                        idempotency_key=key, expires_in=timedelta(hours=1))
         self.open.append(view.reservation)
         self.record({"op": "reserve", "id": view.reservation, "buyer": self.me,
                      "blocks": [[b.batch, b.first, b.last] for b in view.blocks]})
@@ -98,36 +100,38 @@ class Worker:
     def end(self) -> None:
         reservation = self.open.pop(self.random.randrange(len(self.open)))
         if self.random.random() < 0.8:
-            self.ledger.settle(reservation)
+            reservations.settle(self.ledger, reservation=reservation)
             self.record({"op": "settle", "id": reservation})
         else:
-            self.ledger.release(reservation)
+            reservations.release(self.ledger, reservation=reservation)
             self.record({"op": "release", "id": reservation})
 
     def transfer(self) -> None:
         batch = self.random.choice(self.config["batches"])
         to = self.random.choice(self.others)
-        view = self.ledger.transfer_credits(self.me, to, batch, self.random.randint(1, 3),
-                                            idempotency_key=self.key("t"))
+        view = holdings.transfer(self.ledger, sender=self.me, recipient=to, batch=batch,
+                                 quantity=self.random.randint(1, 3), idempotency_key=self.key("t"))
         self.record({"op": "transfer", "id": view.transfer, "from": self.me, "to": to,
                      "blocks": [[b.batch, b.first, b.last] for b in view.blocks]})
 
     def retire(self) -> None:
         batch = self.random.choice(self.config["batches"])
-        view = self.ledger.retire(self.me, batch, self.random.randint(1, 4), f"{self.me} Inc",
-                                  "reliability test", "2026", idempotency_key=self.key("x"))
+        view = holdings.retire(self.ledger, holder=self.me, batch=batch,
+                               quantity=self.random.randint(1, 4), beneficiary=f"{self.me} Inc",
+                               reason="reliability test", claim_period="2026",
+                               idempotency_key=self.key("x"))
         self.record({"op": "retire", "id": view.retirement, "holder": self.me,
                      "blocks": [[b.batch, b.first, b.last] for b in view.blocks]})
 
 
 def main(config: dict[str, Any]) -> None:
     settings = Settings(config["db"], config["key_dir"])
-    ledger = Ledger(settings.store.env(), settings.keys.keyring())
+    ledger = UnitOfWork(settings)
     counter = CountingSaves(ledger)
     with Path(config["out"]).open("a", encoding="utf-8") as out:
         worker = Worker(config, ledger, out)
         for batch in config["batches"]:
-            ledger.batch(batch)  # warm the cache, so that the start is a real race
+            ledger.load_batch(batch)  # warm the cache, so that the start is a real race
         print("ready", flush=True)
         sys.stdin.readline()
         started = time.perf_counter()

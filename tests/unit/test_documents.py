@@ -9,7 +9,7 @@ import pytest
 
 from ledger.documents import parse_issuance, validate_issuance
 from ledger.errors import InvalidDocument
-from tests.support import EXAMPLES, example_data
+from tests.support.builders import EXAMPLES, example_data
 
 
 @pytest.mark.parametrize("name", ["leaf-issuance.json", "dac-issuance.json"])

@@ -17,14 +17,14 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 def test_a_new_private_key_file_is_mode_0600(tmp_path: Path) -> None:
     keys = KeyDirectory(tmp_path / "keys")
-    keys.create("op", NOW)
+    keys.create("op")
     assert oct(os.stat(keys.private_key_path).st_mode & 0o777) == "0o600"
 
 
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
 def test_a_private_key_readable_by_group_or_others_is_refused(tmp_path: Path, mode: int) -> None:
     keys = KeyDirectory(tmp_path / "keys")
-    keys.create("op", NOW)
+    keys.create("op")
     os.chmod(keys.private_key_path, mode)
     with pytest.raises(KeyFileInsecure, match=f"found {mode:04o}"):
         keys.keyring()
@@ -32,7 +32,7 @@ def test_a_private_key_readable_by_group_or_others_is_refused(tmp_path: Path, mo
 
 def test_the_verifier_key_parses_as_a_c2sp_verifier_key(tmp_path: Path) -> None:
     keys = KeyDirectory(tmp_path / "keys")
-    signer = keys.create("example.com/log", NOW)
+    signer = keys.create("example.com/log")
     verifier = parse_verifier_key(signer.public.verifier_key)
     assert verifier.name == "example.com/log"
     assert verifier.key_id.hex() == signer.key_id
@@ -40,9 +40,9 @@ def test_the_verifier_key_parses_as_a_c2sp_verifier_key(tmp_path: Path) -> None:
 
 def test_creating_a_second_key_in_the_same_directory_is_refused(tmp_path: Path) -> None:
     keys = KeyDirectory(tmp_path / "keys")
-    keys.create("op", NOW)
+    keys.create("op")
     with pytest.raises(KeyExists):
-        keys.create("op", NOW)
+        keys.create("op")
 
 
 def test_a_missing_key_directory_is_named(tmp_path: Path) -> None:
@@ -52,7 +52,7 @@ def test_a_missing_key_directory_is_named(tmp_path: Path) -> None:
 
 def test_the_private_key_never_appears_in_the_repr_or_the_trust_list(tmp_path: Path) -> None:
     keys = KeyDirectory(tmp_path / "keys")
-    signer = keys.create("op", NOW)
+    signer = keys.create("op")
     pem_body = keys.private_key_path.read_text().splitlines()[1]
     assert pem_body not in repr(signer)
     assert pem_body not in keys.trust_path.read_text()

@@ -1,0 +1,50 @@
+"""`ledger audit`: replay the whole log, alone, and check every signature, link, checkpoint,
+invariant and projection; or show the ledger as it stood at a past point."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from ledger.audit.report import AuditReport
+from ledger.cli.options import renders, with_unit
+from ledger.cli.render import StderrProgress
+from ledger.errors import InvalidArgument
+from ledger.usecases import auditing
+from ledger.usecases.unit import UnitOfWork
+
+
+@click.command()
+@click.option("--as-of", metavar="ISO_TIME", help="Stop before the first event made after it.")
+@click.option("--upto", type=int, metavar="POSITION", help="Stop after this log position.")
+@click.option("--jobs", type=int, default=os.cpu_count() or 1, show_default="all cores",
+              help="Processes checking signatures.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first problem.")
+@click.option("--trust", metavar="FILE", help="Trust list (`ledger keys trust --export`); "
+              "default: the key directory's.")
+@renders()
+@with_unit(sign=False)
+def audit(uow: UnitOfWork, as_of: str | None, upto: int | None, jobs: int, fail_fast: bool,
+          trust: str | None) -> AuditReport:
+    """Replay the whole log and check everything; exit 0 when clean, 5 when anything is wrong
+    (every problem listed)."""
+    when = parse_time(as_of) if as_of else None
+    if when is not None and upto is not None:
+        raise InvalidArgument("expected --as-of or --upto, found both")
+    if not 1 <= jobs <= 64:
+        raise InvalidArgument(f"--jobs: expected 1 to 64, found {jobs}")
+    return auditing.audit(uow, trust=Path(trust) if trust else None, jobs=jobs, upto=upto,
+                          as_of=when, fail_fast=fail_fast, progress=StderrProgress())
+
+
+def parse_time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgument(f"--as-of: expected an ISO 8601 time, found {text!r}") from None
+    if moment.tzinfo is None:
+        raise InvalidArgument(f"--as-of: expected a time zone (e.g. Z or +00:00), found {text!r}")
+    return moment

@@ -1,0 +1,97 @@
+"""Options every command shares, and the decorators that turn a command's return value into
+output: ``renders`` (``--json``, and ``-o FILE`` where asked), ``with_settings`` (``--db`` and
+``--key-dir``) and ``with_unit`` (an open unit of work)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from ledger.cli.render import emit
+from ledger.settings import Settings
+from ledger.usecases.unit import open_unit
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def renders(*, output: bool = False) -> Callable[[F], F]:
+    """``--json`` (and with ``output``, ``-o FILE``): the command returns a result, which is
+    rendered as text or JSON to stdout or the file; the command's exit code follows."""
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def wrapper(*args: Any, as_json: bool, **kwargs: Any) -> int:
+            to = kwargs.pop("output", None) if output else None
+            return emit(command(*args, **kwargs), as_json=as_json, output=to)
+
+        wrapped = click.option("--json", "as_json", is_flag=True,
+                               help="Print JSON instead of text.")(wrapper)
+        if output:
+            wrapped = click.option("-o", "--output", metavar="FILE",
+                                   help="Write it to FILE instead of stdout.")(wrapped)
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def with_settings(command: F) -> F:
+    """``--db`` and ``--key-dir``: the command gets ``settings``."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, db: str | None, key_dir: str | None, **kwargs: Any) -> Any:
+        return command(*args, settings=Settings(db, key_dir), **kwargs)
+
+    wrapped = click.option(
+        "--key-dir", envvar="LEDGER_KEY_DIR", metavar="DIR",
+        help="Operator key directory [env LEDGER_KEY_DIR; default: beside the store].",
+    )(wrapper)
+    wrapped = click.option(
+        "--db", envvar="LEDGER_DB", metavar="PATH|URL",
+        help="SQLite file or postgresql:// URL [env LEDGER_DB; default ./ledger.db].",
+    )(wrapped)
+    return wrapped  # type: ignore[return-value]
+
+
+def with_unit(*, sign: bool = True) -> Callable[[F], F]:
+    """``--db`` and ``--key-dir``: the command gets ``uow``, an open unit of work (with the
+    signing key unless ``sign`` is False), closed once the command returns."""
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def wrapper(*args: Any, settings: Settings, **kwargs: Any) -> Any:
+            with open_unit(settings, sign=sign) as uow:
+                return command(uow, *args, **kwargs)
+
+        return with_settings(wrapper)  # type: ignore[return-value]
+
+    return decorate
+
+
+def catch_up_option(command: F) -> F:
+    """``--no-catch-up``: read a projection as it is, without applying new events first."""
+    return click.option(
+        "--no-catch-up", is_flag=True,
+        help="Read the projection as it is, without applying new events first.",
+    )(command)
+
+
+def chunk_size_option(*, default: int, maximum: int, what: str) -> Callable[[F], F]:
+    """``--chunk-size N``: how many operations or events go in one transaction.
+    (``--batch-size``, its old name, is still accepted: a batch is a batch of credits.)"""
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def wrapper(*args: Any, chunk_size: int, batch_size: int | None, **kwargs: Any) -> Any:
+            return command(*args, chunk_size=batch_size or chunk_size, **kwargs)
+
+        wrapped = click.option("--batch-size", type=click.IntRange(1, maximum), hidden=True)(
+            wrapper)
+        return click.option(  # type: ignore[return-value]
+            "--chunk-size", type=click.IntRange(1, maximum), default=default,
+            show_default=True, help=f"{what} per transaction (all or nothing each).",
+        )(wrapped)
+
+    return decorate

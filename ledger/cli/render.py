@@ -1,0 +1,111 @@
+"""Rendering: a command's result becomes text for people or JSON for programs, on stdout or in
+the file ``-o`` names; diagnostics go to stderr.
+
+Every command returns its result and :func:`emit` renders it, so no command has a JSON branch
+of its own. A result that carries findings (an audit's problems, a reconciliation's
+differences) is rendered whole first, then reported as an error: exit 5, a one-line
+``error[code]`` on stderr, or with ``--json`` an ``error`` member in the JSON document.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from ledger.cli.text import text_of
+from ledger.errors import InvalidArgument, LedgerError
+from ledger.views import View
+
+
+@runtime_checkable
+class Findings(Protocol):
+    """A result that may report findings: the error to exit with, or None when clean."""
+
+    def findings(self) -> LedgerError | None: ...
+
+
+@runtime_checkable
+class Json(Protocol):
+    """A result that knows its JSON value."""
+
+    def to_json(self) -> Any: ...
+
+
+def emit(result: object, *, as_json: bool, output: str | None = None) -> int:
+    """Render ``result`` (to ``output`` when given, else stdout); the exit code."""
+    error = result.findings() if isinstance(result, Findings) else None
+    if as_json:
+        value = to_json(result)
+        if error is not None and output is None and isinstance(value, dict):
+            value = {**value, **error.to_dict()}
+            error_shown = True
+        else:
+            error_shown = False
+        document = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    else:
+        document = text_of(result)
+        document += "" if document.endswith("\n") or not document else "\n"
+        error_shown = False
+    if output is not None:
+        write(output, document)
+        say(f"wrote {output}")
+        if error is not None:
+            error.message += f"; report in {output}"
+    else:
+        sys.stdout.write(document)
+    if error is not None:
+        if as_json and not error_shown:
+            print(json.dumps(error.to_dict()))
+        elif not as_json:
+            say(f"error[{error.code}]: {error.message}")
+        return error.exit_code
+    return 0
+
+
+def to_json(result: object) -> Any:
+    """The JSON value of a result: its own ``to_json``, or a list or dict of such values."""
+    if isinstance(result, Json | View):
+        return result.to_json()
+    if isinstance(result, list | tuple):
+        return [to_json(r) for r in result]
+    return result
+
+
+def write(output: str, document: str) -> None:
+    """Write a rendered document to the file ``-o`` names."""
+    try:
+        Path(output).write_text(document, encoding="utf-8")
+    except OSError as error:
+        raise InvalidArgument(
+            f"-o: expected a writable file {output}, found {error.strerror}"
+        ) from None
+
+
+def say(message: str) -> None:
+    """A diagnostic line for people: stderr, never mixed into data."""
+    print(message, file=sys.stderr)
+
+
+PROGRESS_EVERY_S = 2.0
+"""Seconds between two progress lines of long work."""
+
+
+class StderrProgress:
+    """:class:`~ledger.progress.Progress` on stderr: a line at most every ``every`` seconds
+    (every call when 0), with the rate so far."""
+
+    def __init__(self, every: float | None = None) -> None:
+        self.every = PROGRESS_EVERY_S if every is None else every
+        self.started = self.last = time.monotonic()
+
+    def __call__(self, what: str, done: int, total: int | None = None) -> None:
+        now = time.monotonic()
+        if self.every and now - self.last < self.every:
+            return
+        self.last = now
+        rate = done / max(now - self.started, 1e-9)
+        of = f" of {total} ({100 * done // max(total, 1)}%)" if total is not None else ""
+        say(f"{what}: {done}{of}, {rate:,.0f}/s")

@@ -1,0 +1,28 @@
+"""`ledger reserve`: hold the lowest available serials for a buyer."""
+
+from __future__ import annotations
+
+import click
+
+from ledger.cli.options import renders, with_unit
+from ledger.parsing import parse_duration
+from ledger.usecases import reservations
+from ledger.usecases.unit import UnitOfWork
+from ledger.views import ReservationView
+
+
+@click.command()
+@click.option("--buyer", required=True)
+@click.option("--quantity", type=int, required=True)
+@click.option("--batch", help="Batch reference REGISTRY:ISSUANCE_ID.")
+@click.option("--source", type=click.Choice(["LEAF", "DAC"]))
+@click.option("--expires-in", default="7d", show_default=True, help="e.g. 30m, 12h, 7d.")
+@click.option("--idempotency-key", help="The same key returns the first result.")
+@renders()
+@with_unit()
+def reserve(uow: UnitOfWork, buyer: str, quantity: int, batch: str | None, source: str | None,
+            expires_in: str, idempotency_key: str | None) -> ReservationView:
+    """Hold the lowest available serials for a buyer."""
+    return reservations.reserve(uow, buyer=buyer, quantity=quantity, batch=batch,
+                                source=source, expires_in=parse_duration(expires_in),
+                                idempotency_key=idempotency_key)

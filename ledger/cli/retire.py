@@ -1,0 +1,30 @@
+"""`ledger retire`: held credits are used up for a beneficiary. Final."""
+
+from __future__ import annotations
+
+import click
+
+from ledger.cli.options import renders, with_unit
+from ledger.usecases import holdings
+from ledger.usecases.unit import UnitOfWork
+from ledger.views import RetirementView
+
+
+@click.command()
+@click.option("--holder", required=True)
+@click.option("--batch", required=True)
+@click.option("--quantity", type=int, required=True)
+@click.option("--beneficiary", required=True)
+@click.option("--reason", required=True)
+@click.option("--claim-period", required=True, metavar="YYYY")
+@click.option("--on-behalf-of", help="The eligible buyer the operator retires for.")
+@click.option("--idempotency-key")
+@renders()
+@with_unit()
+def retire(uow: UnitOfWork, holder: str, batch: str, quantity: int, beneficiary: str,
+           reason: str, claim_period: str, on_behalf_of: str | None,
+           idempotency_key: str | None) -> RetirementView:
+    """Retire held credits for a beneficiary. Final."""
+    return holdings.retire(uow, holder=holder, batch=batch, quantity=quantity,
+                           beneficiary=beneficiary, reason=reason, claim_period=claim_period,
+                           on_behalf_of=on_behalf_of, idempotency_key=idempotency_key)

@@ -1,0 +1,254 @@
+"""How each result reads as text for people: one function per kind of result."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from functools import singledispatch
+from typing import Any
+
+from ledger.audit.report import AuditReport
+from ledger.reconcile.report import ReconcileReport
+from ledger.transparency.verify import VerifiedConsistency, VerifiedRetirement
+from ledger.views import (
+    AccountView,
+    BalanceView,
+    BatchView,
+    Block,
+    CheckpointsView,
+    CheckpointView,
+    ConsistencyView,
+    ImportReport,
+    InitView,
+    KeyView,
+    MintView,
+    ReservationView,
+    RetirementsView,
+    RetirementView,
+    RotationView,
+    StatusView,
+    SupplyView,
+    TransferView,
+    TrustExportView,
+)
+
+COUNTS = ["minted", "available", "reserved", "held", "retired"]
+
+
+def shown(text: str) -> str:
+    """Text from outside (signed fields, names) as it may go to a terminal: anything
+    unprintable is shown escaped."""
+    return text if text.isprintable() else repr(text)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain text table: numbers right-aligned, the rest left-aligned."""
+    cells = [[str(h) for h in headers], *[[str(c) for c in r] for r in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = [
+        "  ".join(c.rjust(w) if c.isdigit() else c.ljust(w)
+                  for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+@singledispatch
+def text_of(result: object) -> str:
+    """The text form of a result."""
+    return str(result)
+
+
+@text_of.register
+def _(result: list) -> str:  # type: ignore[type-arg]
+    return "\n".join(text_of(r) for r in result) or "nothing to do"
+
+
+def blocks_text(blocks: Sequence[Block]) -> str:
+    return ", ".join(f"{b.batch} [{b.first}..{b.last}]" for b in blocks)
+
+
+@text_of.register
+def _(result: MintView) -> str:
+    return (f"minted {result.batch} ({result.source}): {result.quantity} credits, "
+            f"serials {result.serial_first}..{result.serial_last} in scope {result.scope}")
+
+
+@text_of.register
+def _(result: AccountView) -> str:
+    pledge = "Climate Pledge" if result.climate_pledge else "no Climate Pledge"
+    scopes = ",".join(map(str, result.scope_targets)) or "none"
+    return (f"account {result.handle} ({result.role}) {result.name}: {pledge}; "
+            f"scope targets {scopes}; {result.eligibility}")
+
+
+@text_of.register
+def _(result: ReservationView) -> str:
+    return (f"reservation {result.reservation} {result.status}: {result.quantity} credits "
+            f"for {result.buyer}, expires {result.expires_at:%Y-%m-%d %H:%M UTC}\n"
+            f"  blocks: {blocks_text(result.blocks)}")
+
+
+@text_of.register
+def _(result: TransferView) -> str:
+    return (f"transfer {result.transfer}: {result.quantity} credits of {result.batch} "
+            f"from {result.sender} to {result.recipient}\n"
+            f"  blocks: {blocks_text(result.blocks)}")
+
+
+@text_of.register
+def _(result: RetirementView) -> str:
+    return (f"retirement {result.retirement}: {result.quantity} credits of {result.batch} "
+            f"retired by {result.holder} for {result.buyer}, beneficiary "
+            f"{result.beneficiary!r}, claim period {result.claim_period}, reason "
+            f"{result.reason!r}\n  blocks: {blocks_text(result.blocks)}")
+
+
+@text_of.register
+def _(result: BatchView) -> str:
+    holders = ", ".join(f"{h} {n}" for h, n in sorted(result.holders.items())) or "none"
+    return (f"batch {result.batch} ({result.source}, vintage {result.vintage}, "
+            f"serials {result.serial_first}..{result.serial_last})\n"
+            f"  minted {result.minted} = available {result.available} + reserved "
+            f"{result.reserved} + held {result.held} + retired {result.retired}\n"
+            f"  holders: {holders}")
+
+
+@text_of.register
+def _(result: BalanceView) -> str:
+    if not result.batches:
+        return f"{result.holder}: no credits"
+    rows = [(b.batch, b.available, b.reserved, b.retired) for b in result.batches]
+    return f"{result.holder}\n" + table(("batch", "available", "reserved", "retired"), rows)
+
+
+@text_of.register
+def _(result: SupplyView) -> str:
+    columns = [*result.keys, *COUNTS]
+    return table(columns, [[r[k] for k in columns] for r in result.rows])
+
+
+@text_of.register
+def _(result: RetirementsView) -> str:
+    if not result.retirements:
+        return "no retirements"
+    rows = [[r["retired_at"][:10], r["buyer"], r["beneficiary"], r["batch"], r["quantity"],
+             ", ".join(f"{f}..{la}" for f, la in r["blocks"]), r["claim_period"], r["reason"]]
+            for r in result.retirements]
+    parts = [table(["date", "buyer", "beneficiary", "batch", "quantity", "serials",
+                    "claim period", "reason"], rows)]
+    for by, totals in (("year", result.totals_by_year), ("source", result.totals_by_source)):
+        parts.append(f"totals by {by}\n" + table(
+            ["buyer", by, "quantity", "retirements"],
+            [[t["buyer"], t[by], t["quantity"], t["retirements"]] for t in totals]))
+    return "\n\n".join(parts)
+
+
+@text_of.register
+def _(result: StatusView) -> str:
+    rows = [[p.projection, "not built" if p.position is None else p.position, p.head, p.lag]
+            for p in result.projections]
+    return table(["projection", "position", "head", "lag"], rows)
+
+
+@text_of.register
+def _(result: InitView) -> str:
+    return (f"ledger at {result.store}, operator {result.operator}, origin {result.origin}\n"
+            f"verifier key: {result.verifier_key}\nkeys in {result.key_dir}"
+            + (" (new)" if result.key_created else ""))
+
+
+@text_of.register
+def _(result: KeyView) -> str:
+    return result.verifier_key
+
+
+@text_of.register
+def _(result: RotationView) -> str:
+    return (f"rotated {result.old_key_id} -> {result.new_key_id} at "
+            f"{result.switch_at.isoformat()}\nverifier key: {result.verifier_key}")
+
+
+@text_of.register
+def _(result: TrustExportView) -> str:
+    return f"wrote {result.keys} trusted keys to {result.file}"
+
+
+@text_of.register
+def _(result: CheckpointView) -> str:
+    return result.note
+
+
+@text_of.register
+def _(result: CheckpointsView) -> str:
+    if not result.checkpoints:
+        return "no checkpoints yet (ledger checkpoint)"
+    rows = [(c.tree_size, base64.b64encode(c.root_hash).decode(), c.key_id,
+             f"{c.signed_at:%Y-%m-%d %H:%M:%S}")
+            for c in result.checkpoints]
+    return table(("tree size", "root hash", "key", "signed at (UTC)"), rows)
+
+
+@text_of.register
+def _(result: ConsistencyView) -> str:
+    return "".join(f"{hash_}\n" for hash_ in result.proof)  # `verify-consistency` reads this
+
+
+@text_of.register
+def _(result: ImportReport) -> str:
+    report = result.to_json()
+    return (f"imported {report['operations']} operations from {report['lines']} lines in "
+            f"{report['transactions']} transactions, {report['seconds']} s "
+            f"({report['operations_per_second']:,.0f} operations/s)")
+
+
+@text_of.register
+def _(result: AuditReport) -> str:
+    lines = [result.summary()]
+    if result.as_of:
+        lines.append(as_of_text(result.as_of))
+    return "\n".join(lines)
+
+
+def as_of_text(figures: dict[str, Any]) -> str:
+    cp = figures["covering_checkpoint"]
+    lines = [
+        f"\nas of event {figures['events']}:",
+        table(("batch", "minted", "available", "reserved", "held", "retired"),
+              [tuple(row.values()) for row in figures["supply"]]),
+        table(("holder", "batch", "available", "reserved", "retired"),
+              [tuple(row.values()) for row in figures["balances"]]),
+        *[f"retired by {buyer}: " + ", ".join(f"{y} {n}" for y, n in years.items())
+          for buyer, years in figures["retirements_by_buyer"].items()],
+        f"covering checkpoint: tree size {cp['tree_size']}, root {cp['root_hash']}" if cp
+        else "no signed checkpoint covers this point yet",
+    ]
+    return "\n".join(lines)
+
+
+@text_of.register
+def _(result: ReconcileReport) -> str:
+    return result.render_text()
+
+
+@text_of.register
+def _(result: VerifiedRetirement) -> str:
+    """One line: who retired how much of what, for whom, in which checkpoint."""
+    s, checkpoint = result.summary, result.checkpoint
+    serials = ", ".join(f"{b.first}..{b.last}" for b in s.blocks)
+    on_behalf = f" on behalf of {shown(s.buyer)}" if s.buyer != s.holder else ""
+    return (
+        f"verified: {shown(s.holder)} retired {s.quantity} credits of {shown(s.batch)} "
+        f"({shown(s.source)}, vintage {s.vintage}, serials {serials}){on_behalf} for "
+        f"{s.beneficiary!r}, claim period {shown(s.claim_period)}, at {shown(s.retired_at)} "
+        f"(retirement {shown(s.retirement_id)}); leaf {result.leaf_index} of checkpoint "
+        f"{shown(checkpoint.origin)} at tree size {checkpoint.size}, event key "
+        f"{result.event_key_id}"
+    )
+
+
+@text_of.register
+def _(result: VerifiedConsistency) -> str:
+    return (f"consistent: {shown(result.old.origin)} grew from tree size {result.old.size} to "
+            f"{result.new.size} without changing a leaf")

@@ -1,0 +1,25 @@
+"""`ledger transfer`: held credits change holder."""
+
+from __future__ import annotations
+
+import click
+
+from ledger.cli.options import renders, with_unit
+from ledger.usecases import holdings
+from ledger.usecases.unit import UnitOfWork
+from ledger.views import TransferView
+
+
+@click.command()
+@click.option("--from", "sender", required=True)
+@click.option("--to", "recipient", required=True)
+@click.option("--batch", required=True)
+@click.option("--quantity", type=int, required=True)
+@click.option("--idempotency-key")
+@renders()
+@with_unit()
+def transfer(uow: UnitOfWork, sender: str, recipient: str, batch: str, quantity: int,
+             idempotency_key: str | None) -> TransferView:
+    """Move held credits from one holder to another."""
+    return holdings.transfer(uow, sender=sender, recipient=recipient, batch=batch,
+                             quantity=quantity, idempotency_key=idempotency_key)

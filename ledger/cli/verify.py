@@ -1,0 +1,99 @@
+"""`ledger verify` and `ledger verify-consistency`: offline checks a buyer or auditor runs.
+
+Neither opens a database. Both take the operator's public key as ``--key`` (a C2SP verifier key
+``name+hexid+base64``, or a file holding one) or a trust list as ``--trust`` (from
+``ledger keys trust --export``), and exit 0 when every check passes or 5 naming the first that
+failed. The key arguments are the user's own input: a malformed one is a usage error (2), a
+missing file is not found (3); anything wrong with the proof itself is a failed verification (5).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ledger.cli.options import renders
+from ledger.errors import CheckpointInvalid, InvalidArgument, ProofMalformed
+from ledger.parsing import read_file
+from ledger.signing.keys import TrustedKey, read_trust
+from ledger.transparency.bundle import MAX_FILE_BYTES
+from ledger.transparency.verify import (
+    VerifiedConsistency,
+    VerifiedRetirement,
+    parse_consistency_proof,
+    verify_bundle,
+    verify_consistency_files,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+# A checkpoint, a key or a consistency proof (at most 64 hashes) is a few KiB at most.
+MAX_NOTE_BYTES = 64 * 1024
+
+
+def trust_options(command: F) -> F:
+    """--key and --trust."""
+    command = click.option(
+        "--trust", metavar="FILE", help="Trust list from `ledger keys trust --export`."
+    )(command)
+    return click.option(
+        "--key", metavar="VKEY",
+        help="The operator's verifier key (name+hexid+base64), or a file holding it.",
+    )(command)
+
+
+@click.command()
+@click.argument("file", metavar="FILE")
+@trust_options
+@renders()
+def verify(file: str, key: str | None, trust: str | None) -> VerifiedRetirement:
+    """Check a retirement proof file offline, with no database.
+
+    Checks, in order: the file parses, the checkpoint's signature, the tree size, the event's
+    inclusion in the log, the event's signature (key valid at the event's time), that the
+    event is a retirement, and that the summary is what was signed. Exit 0 with a one-line
+    confirmation, or 5 naming the first check that failed.
+    """
+    trusted = trusted_keys(key, trust)
+    return verify_bundle(read_file(file, MAX_FILE_BYTES, ProofMalformed), trusted)
+
+
+@click.command("verify-consistency")
+@click.argument("old_checkpoint", metavar="OLD_CHECKPOINT")
+@click.argument("new_checkpoint", metavar="NEW_CHECKPOINT")
+@click.argument("proof", metavar="PROOF")
+@trust_options
+@renders()
+def verify_consistency(old_checkpoint: str, new_checkpoint: str, proof: str, key: str | None,
+                       trust: str | None) -> VerifiedConsistency:
+    """Check offline that the log of NEW_CHECKPOINT only grew from OLD_CHECKPOINT.
+
+    Both are signed checkpoint files; PROOF is the RFC 9162 consistency proof, one base64 hash
+    per line, as `ledger consistency` prints it.
+    """
+    trusted = trusted_keys(key, trust)
+    return verify_consistency_files(
+        read_file(old_checkpoint, MAX_NOTE_BYTES, ProofMalformed),
+        read_file(new_checkpoint, MAX_NOTE_BYTES, ProofMalformed),
+        parse_consistency_proof(read_file(proof, MAX_NOTE_BYTES, ProofMalformed)), trusted,
+    )
+
+
+def trusted_keys(key: str | None, trust: str | None) -> list[TrustedKey]:
+    """The keys from exactly one of --key or --trust."""
+    if trust is not None and key is None:
+        return read_trust(Path(trust))[1]
+    if key is None or trust is not None:
+        raise InvalidArgument("expected exactly one of --key VKEY or --trust FILE")
+    text = (read_file(key, MAX_NOTE_BYTES, InvalidArgument).decode(errors="replace").strip()
+            if os.path.isfile(key) else key)
+    try:
+        return [TrustedKey.from_dict({"verifier_key": text})]
+    except CheckpointInvalid as error:
+        raise InvalidArgument(
+            f"--key: expected a verifier key name+hexid+base64 or a file holding one, "
+            f"found {text[:100]!r} ({error.message})"
+        ) from None

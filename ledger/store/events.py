@@ -1,0 +1,145 @@
+"""The store's signed events, through eventsourcing: every write signed, every read verified.
+
+:class:`EventStore` is an eventsourcing ``Application`` used as a repository: it loads and
+saves aggregates through the :class:`~ledger.signing.mapper.SigningMapper`, snapshots the
+aggregates that grow with every operation, and keeps what it just saved as the recorded state.
+Use cases never hold it directly: a :class:`~ledger.usecases.unit.UnitOfWork` composes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+import psycopg_pool
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate, OriginatorVersionError
+from eventsourcing.persistence import Mapper
+
+from ledger.aggregates.batch import CreditBatch
+from ledger.aggregates.catalogue import Catalogue
+from ledger.aggregates.serial_scope import SerialScope
+from ledger.aggregates.snapshot import LedgerSnapshot
+from ledger.errors import ChainBroken, LedgerError
+from ledger.signing.keys import Keyring
+from ledger.signing.mapper import SigningMapper
+from ledger.store.location import PG_TCP_SETTINGS
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class EventStore(Application[UUID]):
+    """Signed aggregates in the store: load (verified), find, save (signed), snapshot."""
+
+    name = "Ledger"
+    # Aggregates that grow with every operation are snapshotted, so a cold load verifies a
+    # snapshot and at most this many events; a warm process fast-forwards its cache.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        CreditBatch: 50,
+        SerialScope: 50,
+        Catalogue: 50,
+    }
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "1000"}
+
+    def __init__(self, env: dict[str, str], keyring: Keyring) -> None:
+        self.keyring = keyring
+        super().__init__(env)
+        if isinstance(self.mapper, SigningMapper):
+            self.mapper.recorder = self.recorder
+
+    def construct_factory(self, env: Any) -> Any:
+        """On PostgreSQL, TCP keepalives on the library's connection pool too."""
+        factory = super().construct_factory(env)
+        pool = getattr(getattr(factory, "datastore", None), "pool", None)
+        if isinstance(pool, psycopg_pool.ConnectionPool) and isinstance(pool.kwargs, dict):
+            pool.kwargs.update(PG_TCP_SETTINGS)
+        return factory
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return SigningMapper(transcoder=self.factory.transcoder(), keyring=self.keyring)
+
+    @property
+    def signing(self) -> SigningMapper:
+        """The mapper every event passes through."""
+        assert isinstance(self.mapper, SigningMapper)
+        return self.mapper
+
+    def use_keyring(self, keyring: Keyring) -> None:
+        """Sign and verify with ``keyring`` from now on (after a key rotation)."""
+        self.keyring = keyring
+        self.signing.keyring = keyring
+
+    def load(self, kind: type[A], aggregate_id: UUID, missing: LedgerError) -> A:
+        """Load and verify an aggregate, or raise ``missing`` (a NotFound)."""
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise missing from None
+        except OriginatorVersionError as e:
+            raise ChainBroken(
+                f"aggregate {aggregate_id}: expected consecutive versions, found a gap ({e}); "
+                "an event was removed"
+            ) from None
+        if not isinstance(aggregate, kind):
+            raise missing
+        return aggregate
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        """Whether the aggregate was ever created: a cache hit, or one query."""
+        return self._cached(aggregate_id) or bool(
+            self.recorder.select_events(aggregate_id, limit=1)
+        )
+
+    def record(self, changed: list[Aggregate]) -> None:
+        """Save ``changed`` in one transaction (RecordConflictError when another writer got in
+        first); what was saved becomes the recorded state the next load starts from."""
+        try:
+            self.save(*changed)
+        except BaseException:
+            self.signing.forget(a.id for a in changed)
+            raise
+        if self.repository.cache is not None:
+            for aggregate in changed:
+                self.repository.cache.put(aggregate.id, aggregate)
+
+    def history(self, aggregate_id: UUID, *, lte: int) -> Iterator[Any]:
+        """An aggregate's verified events up to version ``lte``, streamed."""
+        return iter(self.events.get(aggregate_id, lte=lte))
+
+    def first_event(self, aggregate_id: UUID) -> Any:
+        """The verified event that created an aggregate."""
+        return next(self.history(aggregate_id, lte=1))
+
+    def head(self) -> int:
+        """The log's last notification id (0 when empty)."""
+        return self.recorder.max_notification_id() or 0
+
+    def _cached(self, aggregate_id: UUID) -> bool:
+        cache = self.repository.cache
+        if cache is None:
+            return False
+        try:
+            cache.get(aggregate_id)
+        except KeyError:
+            return False
+        return True
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshot each aggregate just saved whose version crossed a multiple of its interval,
+        from memory, at its saved version (not by re-reading the store)."""
+        if self.snapshots is None:
+            return
+        saved: dict[UUID, int] = {}
+        for event in processing_event.events:
+            saved[event.originator_id] = saved.get(event.originator_id, 0) + 1
+        snapshots = []
+        for aggregate_id, count in saved.items():
+            aggregate = processing_event.aggregates.get(aggregate_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if aggregate is None or not interval:
+                continue
+            if aggregate.version // interval > (aggregate.version - count) // interval:
+                snapshots.append(LedgerSnapshot.take(aggregate))
+        if snapshots:
+            self.snapshots.put(snapshots)

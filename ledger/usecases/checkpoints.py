@@ -1,0 +1,98 @@
+"""Checkpoints and proofs: the operator's side of the transparency log.
+
+``sign_head`` signs the current tree head as a C2SP tlog-checkpoint, after proving it
+consistent with the last one signed: the operator never signs two heads that disagree, and a
+signed checkpoint is never replaced. ``prove_retirement`` bundles a retirement event with its
+inclusion path in a checkpoint that covers it (signing one first when none does), and checks
+the bundle as a buyer would before returning it.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from ledger.errors import ConsistencyFailed, NotFound, RetirementNotFound
+from ledger.projections import merkle_log
+from ledger.projections.database import Database
+from ledger.projections.runner import Runner, catch_up
+from ledger.signing.envelope import open_envelope
+from ledger.transparency import merkle
+from ledger.transparency.bundle import ProofBundle, bundle_json, make_bundle
+from ledger.transparency.checkpoint import Checkpoint, sign_checkpoint
+from ledger.transparency.verify import verify_bundle
+from ledger.usecases.unit import UnitOfWork
+from ledger.views import CheckpointsView, CheckpointView, ConsistencyView
+
+LOCK = "checkpoints"
+
+
+def list_checkpoints(uow: UnitOfWork) -> CheckpointsView:
+    """Every signed checkpoint, oldest first."""
+    return CheckpointsView(merkle_log.checkpoints(uow.db))
+
+
+def prove_retirement(uow: UnitOfWork, *, retirement: str) -> ProofBundle:
+    """The proof bundle of a retirement (by id or idempotency key), checked against the trust
+    list before it is returned."""
+    recorded = uow.load_retirement(retirement)
+    bring_log_up_to_date(uow)
+    leaf = merkle_log.leaf_of(uow.db, recorded.id, 1)
+    if leaf is None:
+        raise RetirementNotFound(f"retirement {retirement}: not in the transparency log yet")
+    covering = merkle_log.checkpoints(uow.db, leaf.index + 1)
+    checkpoint = covering[-1] if covering else sign_head(uow)
+    path = merkle_log.inclusion(uow.db, leaf.index, checkpoint.tree_size)
+    stored = uow.events.recorder.select_events(recorded.id, lte=1)[0]
+    envelope = open_envelope(stored.state)
+    bundle = make_bundle(envelope.payload, envelope.signature, leaf.index,
+                         checkpoint.tree_size, path, checkpoint.note)
+    verify_bundle(bundle_json(bundle), list(uow.keyring.trusted.values()))
+    return bundle
+
+
+def prove_consistency(uow: UnitOfWork, *, old_size: int, new_size: int) -> ConsistencyView:
+    """The RFC 9162 consistency proof between two signed checkpoints' tree sizes."""
+    old = merkle_log.checkpoint_at(uow.db, old_size)
+    new = merkle_log.checkpoint_at(uow.db, new_size)
+    hashes = merkle_log.consistency(uow.db, old.tree_size, new.tree_size)
+    return ConsistencyView(old_size, new_size, [base64.b64encode(h).decode() for h in hashes])
+
+
+def bring_log_up_to_date(uow: UnitOfWork) -> int:
+    """Catch the Merkle log up to the event log's head; its size."""
+    catch_up([Runner(uow.events, uow.db, merkle_log.MerkleLog())])
+    return merkle_log.tree_size(uow.db)
+
+
+def sign_head(uow: UnitOfWork) -> CheckpointView:
+    """Sign the current tree head, unless the latest checkpoint already is that head."""
+    size = bring_log_up_to_date(uow)
+    if size == 0:
+        raise NotFound("the log is empty: nothing to sign")
+    signer = uow.keyring.require_signer()
+    origin = uow.load_operator().origin
+    with uow.db.locked(LOCK) as tx:
+        signed = merkle_log.checkpoints(tx)
+        latest = signed[-1] if signed else None
+        if latest is not None and latest.tree_size >= size:
+            return latest
+        root = merkle_log.root(tx, size)
+        if latest is not None:
+            _prove_growth(tx, latest, size, root)
+        note = sign_checkpoint(Checkpoint(origin, size, root), signer.name, signer.private_key)
+        made = CheckpointView(size, root, signer.key_id, uow.clock(), note)
+        merkle_log.store_checkpoint(tx, made)
+    return made
+
+
+def _prove_growth(db: Database, old: CheckpointView, size: int, root: bytes
+                  ) -> None:
+    """Refuse to sign a head that is not an extension of the last signed one."""
+    proof = merkle_log.consistency(db, old.tree_size, size)
+    try:
+        merkle.verify_consistency(old.tree_size, size, proof, old.root_hash, root)
+    except ConsistencyFailed as e:
+        raise ConsistencyFailed(
+            f"refusing to sign tree size {size}: it is not consistent with the checkpoint of "
+            f"size {old.tree_size} ({e.message}); the log was rewritten"
+        ) from None

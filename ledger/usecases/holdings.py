@@ -1,0 +1,92 @@
+"""Holdings: move held credits to another holder, or retire them for a beneficiary (final)."""
+
+from __future__ import annotations
+
+import re
+from uuid import uuid4
+
+from eventsourcing.domain import Aggregate
+
+from ledger import ids
+from ledger.aggregates.retirement import Retirement
+from ledger.aggregates.transfer import Transfer
+from ledger.errors import InvalidArgument
+from ledger.usecases.accounts import eligible_buyer
+from ledger.usecases.reads import retirement_view, transfer_view
+from ledger.usecases.rules import check_quantity, check_text, same_request
+from ledger.usecases.unit import UnitOfWork
+from ledger.views import RetirementView, TransferView
+
+CLAIM_PERIOD = re.compile(r"(19|20|21)\d\d")
+
+
+def transfer(uow: UnitOfWork, *, sender: str, recipient: str, batch: str, quantity: int,
+             idempotency_key: str | None = None) -> TransferView:
+    """Move ``quantity`` of the sender's credits of ``batch`` (lowest serials first) to the
+    recipient, who must be an eligible buyer when it is one."""
+    check_quantity(quantity)
+    if sender == recipient:
+        raise InvalidArgument(f"--to: expected a holder other than --from, found {sender!r}")
+    tid = ids.transfer_id(idempotency_key) if idempotency_key else uuid4()
+
+    def decide() -> tuple[list[Aggregate], TransferView]:
+        if idempotency_key and (done := uow.find(Transfer, tid)) is not None:
+            same_request(
+                {"from": done.sender, "to": done.recipient, "batch": done.batch,
+                 "quantity": done.quantity},
+                {"from": sender, "to": recipient, "batch": batch, "quantity": quantity},
+                idempotency_key,
+            )
+            return [], transfer_view(done)
+        uow.load_account(sender)
+        if uow.load_account(recipient).role == "buyer":
+            eligible_buyer(uow, recipient)
+        loaded = uow.load_batch(batch)
+        blocks = loaded.transfer_lowest(tid, sender, recipient, quantity)
+        record = Transfer(
+            id=tid, batch=batch, sender=sender, recipient=recipient, quantity=quantity,
+            blocks=[b.to_list() for b in blocks], idempotency_key=idempotency_key,
+        )
+        return [record, loaded], transfer_view(record)
+
+    return uow.atomically(decide)
+
+
+def retire(uow: UnitOfWork, *, holder: str, batch: str, quantity: int, beneficiary: str,
+           reason: str, claim_period: str, on_behalf_of: str | None = None,
+           idempotency_key: str | None = None) -> RetirementView:
+    """Retire ``quantity`` of the holder's credits of ``batch`` (lowest serials first) for a
+    beneficiary, on behalf of an eligible buyer: the holder itself, or ``on_behalf_of`` when
+    the operator retires from its inventory. Final."""
+    check_quantity(quantity)
+    check_text("--beneficiary", beneficiary, 200)
+    check_text("--reason", reason, 500)
+    if not CLAIM_PERIOD.fullmatch(claim_period):
+        raise InvalidArgument(f"--claim-period: expected a year YYYY, found {claim_period!r}")
+    rid = ids.retirement_id(idempotency_key) if idempotency_key else uuid4()
+
+    def decide() -> tuple[list[Aggregate], RetirementView]:
+        if idempotency_key and (done := uow.find(Retirement, rid)) is not None:
+            asked = {"holder": holder, "batch": batch, "quantity": quantity,
+                     "beneficiary": beneficiary, "reason": reason,
+                     "claim_period": claim_period, "buyer": on_behalf_of or done.buyer}
+            same_request({k: getattr(done, k) for k in asked}, asked, idempotency_key)
+            return [], retirement_view(done)
+        account = uow.load_account(holder)
+        if account.role != "buyer" and on_behalf_of is None:
+            raise InvalidArgument(
+                f"--on-behalf-of: expected the buyer {holder} ({account.role}) retires for, "
+                "found none"
+            )
+        buyer = eligible_buyer(uow, on_behalf_of or holder).handle
+        loaded = uow.load_batch(batch)
+        blocks = loaded.retire_lowest(rid, holder, quantity)
+        record = Retirement(
+            id=rid, batch=batch, source=loaded.source, vintage=loaded.vintage,
+            holder=holder, buyer=buyer, beneficiary=beneficiary, reason=reason,
+            claim_period=claim_period, quantity=quantity,
+            blocks=[b.to_list() for b in blocks], idempotency_key=idempotency_key,
+        )
+        return [record, loaded], retirement_view(record)
+
+    return uow.atomically(decide)

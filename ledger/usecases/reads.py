@@ -1,0 +1,124 @@
+"""Reads: one batch, account, reservation or retirement from its verified events; balances,
+supply and retirements from the projections.
+
+A projection query first catches its projection up, so the numbers are current; with
+``catch_up=False`` it reads the rows as they are (a hot standby, a replica) and needs no keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.aggregates.account import Account
+from ledger.aggregates.reservation import Reservation
+from ledger.aggregates.retirement import Retirement
+from ledger.aggregates.transfer import Transfer
+from ledger.progress import Progress, silent
+from ledger.projections import balances, retirements, supply
+from ledger.usecases import projecting
+from ledger.usecases.unit import UnitOfWork
+from ledger.views import (
+    AccountView,
+    BalanceView,
+    BatchView,
+    Block,
+    ReservationView,
+    RetirementsView,
+    RetirementView,
+    SupplyView,
+    TransferView,
+)
+
+
+def show_batch(uow: UnitOfWork, *, batch: str) -> BatchView:
+    """A batch: where its credits are, who holds them, and the document it was minted from."""
+    b = uow.load_batch(batch)
+    t = b.totals()
+    return BatchView(
+        b.reference, b.source, b.registry, b.issuance_id, b.scope, b.vintage,
+        b.serial_first, b.serial_last, t["minted"], t["available"], t["reserved"],
+        t["held"], t["retired"], b.holders(), minted_document(uow, batch=batch),
+    )
+
+
+def minted_document(uow: UnitOfWork, *, batch: str) -> dict[str, Any]:
+    """The issuance document a batch was minted from, as its signed ``Minted`` event holds it."""
+    document: dict[str, Any] = uow.events.first_event(uow.load_batch(batch).id).document
+    return document
+
+
+def show_account(uow: UnitOfWork, *, handle: str) -> AccountView:
+    return account_view(uow.load_account(handle))
+
+
+def show_reservation(uow: UnitOfWork, *, reservation: str) -> ReservationView:
+    """A reservation, by id or by the idempotency key it was made with."""
+    return reservation_view(uow.load_reservation(reservation))
+
+
+def show_retirement(uow: UnitOfWork, *, retirement: str) -> RetirementView:
+    """A retirement, by id or by the idempotency key it was made with."""
+    return retirement_view(uow.load_retirement(retirement))
+
+
+def balance(uow: UnitOfWork, *, holder: str, catch_up: bool = True,
+            progress: Progress = silent) -> BalanceView:
+    """A holder's credits per batch: available, reserved, retired."""
+    _current(uow, "balances", catch_up, progress)
+    return balances.balance(uow.db, holder)
+
+
+def all_balances(uow: UnitOfWork, *, catch_up: bool = True,
+                 progress: Progress = silent) -> list[BalanceView]:
+    """Every holder's balance, holders by handle."""
+    _current(uow, "balances", catch_up, progress)
+    return balances.balances(uow.db)
+
+
+def supply_by(uow: UnitOfWork, *, by: str = "batch", catch_up: bool = True,
+              progress: Progress = silent) -> SupplyView:
+    """Credits minted, available, reserved, held and retired, per batch, source or vintage."""
+    _current(uow, "supply", catch_up, progress)
+    rows = supply.supply(uow.db, by)
+    return SupplyView(by, supply.GROUPS[by][0].split(", "), rows)
+
+
+def retired(uow: UnitOfWork, *, buyer: str | None = None, year: int | None = None,
+            catch_up: bool = True, progress: Progress = silent) -> RetirementsView:
+    """Every retirement (of a buyer, in a year), and totals by year and by source."""
+    _current(uow, "retirements", catch_up, progress)
+    return RetirementsView(
+        retirements.retirements(uow.db, buyer, year),
+        retirements.totals(uow.db, "year", buyer, year),
+        retirements.totals(uow.db, "source", buyer, year),
+    )
+
+
+def _current(uow: UnitOfWork, name: str, catch_up: bool, progress: Progress) -> None:
+    if catch_up:
+        projecting.catch_up(uow, names=[name], progress=progress)
+
+
+# --- views of aggregates --------------------------------------------------------------------
+
+
+def account_view(a: Account) -> AccountView:
+    return AccountView(a.handle, a.name, a.role, a.climate_pledge, a.scope_targets, a.eligibility)
+
+
+def reservation_view(r: Reservation) -> ReservationView:
+    blocks = [Block(b["batch"], b["first"], b["last"]) for b in r.blocks]
+    return ReservationView(str(r.id), r.buyer, r.quantity, blocks, r.expires_at, r.status)
+
+
+def transfer_view(t: Transfer) -> TransferView:
+    blocks = [Block(t.batch, f, la) for f, la in t.blocks]
+    return TransferView(str(t.id), t.batch, t.sender, t.recipient, t.quantity, blocks)
+
+
+def retirement_view(r: Retirement) -> RetirementView:
+    blocks = [Block(r.batch, f, la) for f, la in r.blocks]
+    return RetirementView(
+        str(r.id), r.batch, r.source, r.vintage, r.holder, r.buyer, r.beneficiary, r.reason,
+        r.claim_period, r.quantity, blocks, r.created_on,
+    )

@@ -1,0 +1,154 @@
+"""Reservations: hold the lowest available serials for an eligible buyer until they are settled
+(moved to the buyer), released, or expired — exactly one of the three."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from ledger import ids, topics
+from ledger.aggregates.batch import CreditBatch
+from ledger.aggregates.reservation import Reservation
+from ledger.errors import InsufficientCredits, InvalidArgument, ReservationExpired, RuleViolated
+from ledger.usecases.accounts import eligible_buyer
+from ledger.usecases.reads import reservation_view
+from ledger.usecases.rules import check_quantity, same_request
+from ledger.usecases.unit import UnitOfWork
+from ledger.views import Block, ReservationView
+
+
+def reserve(uow: UnitOfWork, *, buyer: str, quantity: int, batch: str | None = None,
+            source: str | None = None, expires_in: timedelta = timedelta(days=7),
+            idempotency_key: str | None = None) -> ReservationView:
+    """Reserve ``quantity`` credits for ``buyer``: from one batch, or from the batches of a
+    source (LEAF or DAC) or of any source in mint order, lowest serials first."""
+    check_quantity(quantity)
+    if batch and source:
+        raise InvalidArgument("expected --batch or --source, found both")
+    if expires_in <= timedelta(0):
+        raise InvalidArgument(f"--expires-in: expected a positive duration, found {expires_in}")
+    request = {"buyer": buyer, "quantity": quantity, "batch": batch, "source": source,
+               "expires_in_s": int(expires_in.total_seconds())}
+    rid = ids.reservation_id(idempotency_key) if idempotency_key else uuid4()
+
+    def decide() -> tuple[list[Aggregate], ReservationView]:
+        if idempotency_key and (done := uow.find(Reservation, rid)) is not None:
+            same_request(done.request, request, idempotency_key)
+            return [], reservation_view(done)
+        eligible_buyer(uow, buyer)
+        references = [batch] if batch else uow.load_catalogue().references(source)
+        batches: list[Aggregate] = []
+        blocks: list[Block] = []
+        remaining = quantity
+        for reference in references:
+            loaded = uow.load_batch(reference)
+            take = min(remaining, loaded.count("available"))
+            if take:
+                taken = loaded.reserve_lowest(rid, buyer, take)
+                blocks += [Block(reference, b.first, b.last) for b in taken]
+                batches.append(loaded)
+                remaining -= take
+            if not remaining:
+                break
+        if remaining:
+            where = f"batch {batch}" if batch else f"source {source or 'any'}"
+            raise InsufficientCredits(
+                f"{where}: expected {quantity} credits available, found {quantity - remaining}"
+            )
+        reservation = Reservation(
+            id=rid, buyer=buyer, quantity=quantity, blocks=[b.to_dict() for b in blocks],
+            expires_at=uow.clock() + expires_in, request=request,
+        )
+        return [reservation, *batches], reservation_view(reservation)
+
+    return uow.atomically(decide)
+
+
+def settle(uow: UnitOfWork, *, reservation: str) -> ReservationView:
+    """Move a reservation's credits to its buyer (by id or idempotency key)."""
+    return _end(uow, reservation, "settle")
+
+
+def release(uow: UnitOfWork, *, reservation: str) -> ReservationView:
+    """Return a reservation's credits to the inventory."""
+    return _end(uow, reservation, "release")
+
+
+def _end(uow: UnitOfWork, ref: str, how: Literal["settle", "release"]) -> ReservationView:
+    expired_at: list[datetime] = []
+
+    def decide() -> tuple[list[Aggregate], ReservationView]:
+        expired_at.clear()
+        reservation = uow.load_reservation(ref)
+        if reservation.status == ("settled" if how == "settle" else "released"):
+            return [], reservation_view(reservation)  # the same command again: a no-op
+        reservation.require_open()
+        now = uow.clock()
+        if reservation.is_due(now):
+            expired_at.append(reservation.expires_at)
+            return _expire(uow, reservation, now), reservation_view(reservation)
+        if how == "settle":
+            eligible_buyer(uow, reservation.buyer)
+            reservation.settle(now)
+        else:
+            reservation.release(now)
+        batches: list[Aggregate] = []
+        for reference, blocks in reservation.by_batch().items():
+            loaded = uow.load_batch(reference)
+            if how == "settle":
+                loaded.settle(reservation.id, reservation.buyer, blocks)
+            else:
+                loaded.release(reservation.id, reservation.buyer, blocks, expired=False)
+            batches.append(loaded)
+        return [reservation, *batches], reservation_view(reservation)
+
+    view = uow.atomically(decide)
+    if expired_at:
+        raise ReservationExpired(
+            f"reservation {view.reservation}: expected it open until now, found it expired "
+            f"at {expired_at[0].isoformat()}; its credits were returned to the inventory"
+        )
+    return view
+
+
+def expire_due(uow: UnitOfWork) -> list[ReservationView]:
+    """Sweep: every open reservation past its expiry returns its credits."""
+    expired = []
+    for rid in reservation_ids(uow):
+        def decide(rid: UUID = rid) -> tuple[list[Aggregate], ReservationView | None]:
+            reservation = uow.load(Reservation, rid, RuleViolated("vanished"))
+            now = uow.clock()
+            if not reservation.is_due(now):
+                return [], None
+            return _expire(uow, reservation, now), reservation_view(reservation)
+
+        view = uow.atomically(decide)
+        if view is not None:
+            expired.append(view)
+    return expired
+
+
+def _expire(uow: UnitOfWork, reservation: Reservation, now: datetime) -> list[Aggregate]:
+    reservation.expire(now)
+    batches: list[Aggregate] = []
+    for reference, blocks in reservation.by_batch().items():
+        loaded: CreditBatch = uow.load_batch(reference)
+        loaded.release(reservation.id, reservation.buyer, blocks, expired=True)
+        batches.append(loaded)
+    return [reservation, *batches]
+
+
+def reservation_ids(uow: UnitOfWork) -> list[UUID]:
+    """Every reservation ever opened, in log order."""
+    found: list[UUID] = []
+    start = 1
+    while True:
+        page = uow.events.recorder.select_notifications(
+            start, 500, topics=[topics.RESERVATION_OPENED])
+        found += [UUID(str(n.originator_id)) for n in page]
+        if len(page) < 500:
+            return found
+        start = page[-1].id + 1

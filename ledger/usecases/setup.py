@@ -1,0 +1,120 @@
+"""Setting up: the store and the operator's key, and the key's life after that (show, export
+the trust list, rotate)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from eventsourcing.domain import Aggregate
+
+from ledger import ids
+from ledger.aggregates.account import Account
+from ledger.aggregates.operator import Operator
+from ledger.errors import InvalidArgument, KeyExists
+from ledger.settings import Settings
+from ledger.signing.c2sp import is_valid_name
+from ledger.signing.keys import DEFAULT_KEY_NAME, KeyDirectory, Signer
+from ledger.usecases.rules import check_handle
+from ledger.usecases.unit import UnitOfWork, open_unit
+from ledger.views import InitView, KeyView, RotationView, TrustExportView
+
+DEFAULT_ORIGIN = "carbon-ledger.example/log"
+
+
+def initialise(settings: Settings, *, origin: str = DEFAULT_ORIGIN, operator: str = "operator",
+               operator_name: str = "Ledger operator", key_name: str = DEFAULT_KEY_NAME
+               ) -> InitView:
+    """Create the key (when missing), the store's tables and the operator; a second run
+    changes nothing."""
+    check_key_name(key_name)
+    location, keys = settings.location, settings.keys
+    key_created = not keys.exists()
+    if key_created:
+        keys.create(key_name)
+    if not location.is_postgres:
+        location.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    with open_unit(settings, create=True) as unit:
+        registered = register_operator(unit, origin=origin, handle=operator, name=operator_name)
+    return InitView(location.redacted, str(keys.path), key_created, registered.origin,
+                    registered.handle, registered.verifier_keys[-1])
+
+
+def register_operator(uow: UnitOfWork, *, origin: str, handle: str, name: str) -> Operator:
+    """Register the operator and open its inventory account; a second call changes nothing."""
+    existing = uow.find(Operator, ids.OPERATOR_ID)
+    if existing is not None:
+        return existing
+    check_handle(handle)
+    signer = uow.keyring.require_signer()
+
+    def decide() -> tuple[list[Aggregate], Operator]:
+        registered = Operator(id=ids.OPERATOR_ID, handle=handle, name=name, origin=origin,
+                              verifier_key=signer.public.verifier_key)
+        inventory = Account(id=ids.account_id(handle), handle=handle, name=name,
+                            role="operator", climate_pledge=False, scope_targets=[])
+        return [registered, inventory], registered
+
+    return uow.atomically(decide)
+
+
+def create_key(keys: KeyDirectory, *, name: str = DEFAULT_KEY_NAME) -> KeyView:
+    """Create the operator's first key in ``keys``."""
+    check_key_name(name)
+    signer = keys.create(name)
+    return KeyView(signer.public.verifier_key, signer.key_id, str(keys.path))
+
+
+def show_key(keys: KeyDirectory) -> KeyView:
+    """The current public key, as a C2SP verifier key."""
+    signer = keys.keyring().require_signer()
+    return KeyView(signer.public.verifier_key, signer.key_id, str(keys.path))
+
+
+def export_trust(keys: KeyDirectory, *, path: Path) -> TrustExportView:
+    """Write every public key with its validity window: what verifiers can be given instead
+    of a single key."""
+    trusted = keys.keyring(with_signer=False).trusted.values()
+    body = {"keys": [k.to_dict() for k in trusted]}
+    path.write_text(json.dumps(body, indent=2) + "\n")
+    return TrustExportView(str(path), len(body["keys"]))
+
+
+def rotate_key(uow: UnitOfWork, *, name: str | None = None) -> RotationView:
+    """Switch to a new key: stage it on disk, record the switch signed by the old key, then
+    sign with the new one. Stop other writers while rotating.
+
+    A rotation cut off after staging leaves the log unchanged and the staged key is dropped;
+    one cut off after the log recorded the switch is finished the next time the ledger is
+    opened (:meth:`~ledger.usecases.unit.UnitOfWork.events`): the log never names a key that
+    is not on disk.
+    """
+    keys = uow.settings.keys
+    old = uow.keyring.require_signer()
+    new = Signer(name or old.name, Ed25519PrivateKey.generate())
+    check_key_name(new.name)
+    if new.key_id in uow.keyring.trusted:
+        raise KeyExists(f"key {new.key_id}: expected a new key, found it already trusted")
+    keys.stage_key(new)
+
+    def decide() -> tuple[list[Aggregate], Operator]:
+        operator = uow.load_operator()
+        # Event timestamps come from the library's clock, so the switch must too: every
+        # event the old key signed so far is at or before it.
+        switch_at = Operator.KeyRotated.create_timestamp()
+        operator.rotate_key(old.key_id, new.public.verifier_key, switch_at)
+        return [operator], operator
+
+    rotated = uow.atomically(decide)
+    assert rotated.key_switched_at is not None
+    keys.install_rotation(new, rotated.key_switched_at)
+    uow.events.use_keyring(keys.keyring())
+    return RotationView(old.key_id, new.key_id, new.public.verifier_key,
+                        rotated.key_switched_at)
+
+
+def check_key_name(name: str) -> None:
+    """A C2SP key name: non-empty, without spaces, '+' or control characters."""
+    if not is_valid_name(name):
+        raise InvalidArgument(f"--name: expected a key name without spaces or '+', found {name!r}")

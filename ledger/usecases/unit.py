@@ -1,0 +1,230 @@
+"""The unit of work every use case runs in: one open ledger, and one atomic save per use case.
+
+A :class:`UnitOfWork` composes what a use case needs: the store's signed events (opened on first
+use, so a read of the projections alone never needs the keys), the projections' database, the
+keys, and the clock. ``atomically`` runs a use case's decision from freshly loaded state and
+saves everything it changed in one transaction, retrying when another writer got in first;
+inside ``transaction()`` several use cases share one in-memory state and one save (bulk import).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import RecordConflictError
+
+from ledger import ids
+from ledger.aggregates.account import Account
+from ledger.aggregates.batch import CreditBatch
+from ledger.aggregates.catalogue import Catalogue
+from ledger.aggregates.operator import Operator
+from ledger.aggregates.reservation import Reservation
+from ledger.aggregates.retirement import Retirement
+from ledger.aggregates.transfer import Transfer
+from ledger.errors import (
+    AccountNotFound,
+    BatchNotFound,
+    ConcurrentUpdate,
+    LedgerError,
+    NotFound,
+    ReservationNotFound,
+    RetirementNotFound,
+)
+from ledger.projections.database import Database, open_database
+from ledger.settings import Settings
+from ledger.signing.keys import Keyring
+from ledger.store.events import EventStore
+from ledger.store.location import store_errors
+
+T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
+Clock = Callable[[], datetime]
+Decision = Callable[[], tuple[list[Aggregate], T]]
+"""A use case's decision: the aggregates it changed, and its result."""
+
+MAX_ATTEMPTS = 20
+"""Saves tried before a use case gives up with ``concurrent_update``."""
+
+
+def utcnow() -> datetime:
+    """The ledger's clock: now, in UTC."""
+    return datetime.now(UTC)
+
+
+class UnitOfWork:
+    """One open ledger: its events, its projections' database, its keys and its clock."""
+
+    event_store: type[EventStore] = EventStore
+    """What the events are read and written through (a benchmark swaps in an unsigned one)."""
+
+    def __init__(self, settings: Settings, *, sign: bool = True, clock: Clock = utcnow,
+                 create: bool = False) -> None:
+        self.settings = settings
+        self.location = settings.location
+        self.sign = sign
+        self.create = create
+        self.clock = clock
+        self._events: EventStore | None = None
+        self._db: Database | None = None
+        self._pending: dict[UUID, Aggregate] | None = None
+
+    # --- what it composes ------------------------------------------------------------------
+
+    @property
+    def events(self) -> EventStore:
+        """The store's signed events, opened (with the keys) on first use."""
+        if self._events is None:
+            if not self.create and not self.location.exists():
+                raise NotFound(f"no ledger at {self.location.redacted} (run `ledger init`, "
+                               "or give --db / LEDGER_DB)")
+            keys = self.settings.keys
+            with store_errors(self.location):
+                self._events = self.event_store(self.location.env(create_tables=self.create),
+                                          keys.keyring(with_signer=self.sign))
+            if self.sign and keys.staged_key_exists():
+                self._finish_interrupted_rotation()
+        return self._events
+
+    @property
+    def db(self) -> Database:
+        """The projections' own connection to the store's database, opened on first use."""
+        if self._db is None:
+            self._db = open_database(self.location)
+        return self._db
+
+    @property
+    def keyring(self) -> Keyring:
+        """The keys the events are signed with and verified against."""
+        return self.events.keyring
+
+    def close(self) -> None:
+        """Close whatever was opened."""
+        if self._events is not None:
+            self._events.close()
+        if self._db is not None:
+            self._db.close()
+
+    # --- loads -----------------------------------------------------------------------------
+
+    def load(self, kind: type[A], aggregate_id: UUID, missing: LedgerError) -> A:
+        """Load and verify an aggregate (inside a transaction: its state there), or raise
+        ``missing``."""
+        if self._pending is not None and aggregate_id in self._pending:
+            pending = self._pending[aggregate_id]
+            if not isinstance(pending, kind):
+                raise missing
+            return pending
+        aggregate = self.events.load(kind, aggregate_id, missing)
+        if self._pending is not None:
+            self._pending[aggregate_id] = aggregate  # later use cases in it share this state
+        return aggregate
+
+    def find(self, kind: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate, or None when it was never created."""
+        known = self._pending is not None and aggregate_id in self._pending
+        if not known and not self.events.exists(aggregate_id):
+            return None
+        try:
+            return self.load(kind, aggregate_id, NotFound("absent"))
+        except NotFound:
+            return None
+
+    def load_account(self, handle: str) -> Account:
+        return self.load(Account, ids.account_id(handle),
+                         AccountNotFound(f"no account with handle {handle!r}"))
+
+    def load_batch(self, batch: str) -> CreditBatch:
+        return self.load(CreditBatch, ids.batch_id(batch), BatchNotFound(
+            f"no batch with reference {batch!r} (expected REGISTRY:ISSUANCE_ID)"))
+
+    def load_operator(self) -> Operator:
+        return self.load(Operator, ids.OPERATOR_ID, NotFound(
+            "expected an initialised ledger, found none (run `ledger init`)"))
+
+    def load_catalogue(self) -> Catalogue:
+        """Every minted batch (an empty catalogue before the first mint)."""
+        return self.find(Catalogue, ids.CATALOGUE_ID) or Catalogue(id=ids.CATALOGUE_ID)
+
+    def load_reservation(self, ref: str) -> Reservation:
+        return self.load(Reservation, ids.by_id_or_key(ref, ids.reservation_id),
+                         ReservationNotFound(f"no reservation with id or idempotency key {ref!r}"))
+
+    def load_retirement(self, ref: str) -> Retirement:
+        return self.load(Retirement, ids.by_id_or_key(ref, ids.retirement_id),
+                         RetirementNotFound(f"no retirement with id or idempotency key {ref!r}"))
+
+    def load_transfer(self, ref: str) -> Transfer:
+        return self.load(Transfer, ids.by_id_or_key(ref, ids.transfer_id),
+                         NotFound(f"no transfer with id or idempotency key {ref!r}"))
+
+    # --- saves -----------------------------------------------------------------------------
+
+    def atomically(self, decide: Decision[T]) -> T:
+        """Run ``decide`` and save what it changed in one transaction, deciding again from
+        fresh state when another writer saved first. Inside ``transaction()``, keep the
+        changes for its one save instead."""
+        if self._pending is not None:
+            changed, result = decide()
+            self._pending.update((a.id, a) for a in changed)
+            return result
+        for attempt in range(MAX_ATTEMPTS):
+            changed, result = decide()
+            try:
+                self.events.record(changed)
+            except RecordConflictError:
+                time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))
+                continue
+            return result
+        raise ConcurrentUpdate(
+            f"expected to save within {MAX_ATTEMPTS} attempts, found other writers "
+            "changing the same aggregates every time; try again"
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Use cases inside share one in-memory state and are saved together at the end, all
+        or nothing. A use case that raises spoils it: nothing of it is saved. A conflicting
+        writer raises RecordConflictError: run the whole transaction again."""
+        if self._pending is not None:
+            raise RuntimeError("transactions do not nest")
+        pending: dict[UUID, Aggregate] = {}
+        self._pending = pending
+        try:
+            yield
+        finally:
+            self._pending = None
+        self.events.record([a for a in pending.values() if a.pending_events])
+
+    def _finish_interrupted_rotation(self) -> None:
+        """A key rotation stopped between its steps: finish it if the log recorded the switch
+        to the staged key, or drop the staged key if it did not."""
+        keys = self.settings.keys
+        staged = keys.staged_signer()
+        operator = self.load_operator()
+        if operator.verifier_keys[-1] == staged.public.verifier_key \
+                and operator.key_switched_at is not None:
+            keys.install_rotation(staged, operator.key_switched_at)
+            self.events.use_keyring(keys.keyring())
+        else:
+            keys.discard_staged_key()
+
+
+@contextmanager
+def open_unit(settings: Settings, *, sign: bool = True, clock: Clock = utcnow,
+              create: bool = False) -> Iterator[UnitOfWork]:
+    """A unit of work on the store and keys ``settings`` name (with ``create``, the store's
+    tables are made first), closed afterwards; a database that goes away meanwhile is a clear
+    ``store_unavailable``."""
+    unit = UnitOfWork(settings, sign=sign, clock=clock, create=create)
+    try:
+        with store_errors(settings.location):
+            yield unit
+    finally:
+        unit.close()
