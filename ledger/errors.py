@@ -236,11 +236,7 @@ class VerificationFailed(LedgerError):
 
 class SignatureInvalid(VerificationFailed):
     """An event's Ed25519 signature does not verify, its envelope is malformed, or its stored
-    columns are not the signed ones.
-
-    Reading the log and `ledger verify` also raise it for an event made outside its key's
-    validity window.
-    """
+    columns are not the signed ones."""
 
     code = "signature_invalid"
 
@@ -259,9 +255,9 @@ class UnknownKey(VerificationFailed):
     code = "unknown_key"
 
 
-class KeyNotValid(VerificationFailed):
-    """An event is signed by a trusted key outside the key's validity window, or not by the key
-    in force at that point of the log."""
+class KeyNotValid(SignatureInvalid):
+    """An event is signed by a trusted key outside the key's validity window (or with no time
+    zone to place it in one), or not by the key in force at that point of the log."""
 
     code = "key_not_valid"
 
@@ -342,20 +338,10 @@ class AuditFailed(VerificationFailed):
 
 
 class ReconcileDifferences(VerificationFailed):
-    """Registry exports and the ledger disagree.
-
-    ``report`` goes out with the error in JSON.
-    """
+    """Registry exports and the ledger disagree; the report lists each difference."""
 
     code = "differences_found"
     writes = "the report, to `-o REPORT` when given"
-
-    def __init__(self, message: str, report: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.report = report or {}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.report, **super().to_dict()}
 
 
 # --- the README's table ----------------------------------------------------------------------

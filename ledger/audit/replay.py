@@ -17,6 +17,14 @@ from ledger.aggregates.batch import CreditBatch
 from ledger.audit.report import AuditReport, Problem
 from ledger.audit.signatures import Check, SignatureChecker
 from ledger.audit.state import LedgerState
+from ledger.errors import (
+    ChainBroken,
+    CheckpointMismatch,
+    ConservationViolated,
+    KeyNotValid,
+    SignatureInvalid,
+    UnknownKey,
+)
 from ledger.progress import Progress, silent
 from ledger.signing.envelope import GENESIS, Envelope, open_envelope
 from ledger.signing.keys import TrustedKey
@@ -66,7 +74,7 @@ class Replay:
         try:
             check_binding(n, envelope, "event")
         except Exception as e:  # the one error check_binding raises, with its message
-            self.problem("signature_invalid", n, "stored columns equal to the signed ones",
+            self.problem(SignatureInvalid.code, n, "stored columns equal to the signed ones",
                          str(e).split(": ", 1)[-1])
         self.key(n, envelope)
         self.chain(n, envelope)
@@ -76,19 +84,19 @@ class Replay:
         key_id = envelope.key_id
         trusted = self.trusted.get(key_id)
         if trusted is None:
-            self.problem("unknown_key", n, "a key on the trust list", f"key {key_id}")
+            self.problem(UnknownKey.code, n, "a key on the trust list", f"key {key_id}")
             return
         self.page.append((n.id, key_id, envelope.payload, envelope.signature))
         if len(self.page) >= PAGE or self.fail_fast:
             self.flush()
         made_at = envelope.made_at
         if not trusted.valid_at(made_at):
-            self.problem("key_not_valid", n, f"key {key_id} valid from {trusted.valid_from} "
+            self.problem(KeyNotValid.code, n, f"key {key_id} valid from {trusted.valid_from} "
                          f"to {trusted.valid_until}", f"an event made at {made_at.isoformat()}")
         if self.current_key is None:
             self.current_key = key_id
         elif key_id != self.current_key:
-            self.problem("key_not_valid", n, f"the key in force at this position "
+            self.problem(KeyNotValid.code, n, f"the key in force at this position "
                          f"({self.current_key})", f"key {key_id}")
         if n.topic == topics.OPERATOR_KEY_ROTATED:
             new_key = str(envelope.fields["event"]["new_verifier_key"]).split("+")[1]
@@ -97,7 +105,7 @@ class Replay:
     def flush(self) -> None:
         for position in self.checker.submit(self.page):
             self.report.problems.append(Problem(
-                "signature_invalid", position, None, None, "a valid Ed25519 signature",
+                SignatureInvalid.code, position, None, None, "a valid Ed25519 signature",
                 "a signature that does not verify"))
         self.report.signatures_checked += len(self.page)
         self.page = []
@@ -106,10 +114,10 @@ class Replay:
         originator = str(n.originator_id)
         version, digest = self.heads.get(originator, (0, GENESIS))
         if n.originator_version != version + 1:
-            self.problem("chain_broken", n, f"version {version + 1} next",
+            self.problem(ChainBroken.code, n, f"version {version + 1} next",
                          f"version {n.originator_version} (an event is missing or moved)")
         elif envelope.prev != digest:
-            self.problem("chain_broken", n, f"a link to {digest[:16]}…",
+            self.problem(ChainBroken.code, n, f"a link to {digest[:16]}…",
                          f"{envelope.prev[:16]}… (the event before it changed)")
         self.heads[originator] = (n.originator_version, envelope.digest)
         self.report.aggregates = len(self.heads)
@@ -121,7 +129,7 @@ class Replay:
             event = domain_event_of(n, envelope)
             checked = self.state.apply(n.topic, event)
         except Exception as e:  # a history the domain model itself cannot replay
-            self.problem("conservation_violated", n, "an event the batch can apply",
+            self.problem(ConservationViolated.code, n, "an event the batch can apply",
                          f"{type(e).__name__}: {e}")
             return
         if checked is not None:
@@ -132,7 +140,7 @@ class Replay:
         self.report.invariant_checks += 1
         pools = t["available"] + t["reserved"] + t["held"] + t["retired"]
         if t["minted"] != pools:
-            self.problem("conservation_violated", n, f"minted {t['minted']} = available + "
+            self.problem(ConservationViolated.code, n, f"minted {t['minted']} = available + "
                          "reserved + held + retired", f"{pools}")
 
     def leaf(self, n: Notification, payload: bytes) -> None:
@@ -144,7 +152,7 @@ class Replay:
         if checkpoint is not None:
             self.report.checkpoints_checked += 1
             if checkpoint.root_hash != self.roots[size]:
-                self.problem("checkpoint_mismatch", n, "the signed root of tree size "
+                self.problem(CheckpointMismatch.code, n, "the signed root of tree size "
                              f"{size} to equal the root recomputed from the events",
                              "a different root (an event was changed, removed or reordered)")
 
@@ -154,7 +162,7 @@ def parse(n: Notification, replay: Replay) -> Envelope | None:
         envelope = open_envelope(bytes(n.state))
         envelope.made_at  # noqa: B018 - every later check needs the event's time: fail here
     except ValueError as e:
-        replay.problem("signature_invalid", n, "a signed envelope", str(e))
+        replay.problem(SignatureInvalid.code, n, "a signed envelope", str(e))
         return None
     return envelope
 

@@ -10,9 +10,9 @@ from ledger.errors import AuditFailed
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong. ``kind`` is stable: signature_invalid, unknown_key, key_not_valid,
-    chain_broken, conservation_violated, checkpoint_invalid, checkpoint_mismatch,
-    merkle_mismatch, projection_mismatch."""
+    """One thing wrong. ``kind`` is the stable code of the error in ``ledger.errors`` that names
+    it: signature_invalid, unknown_key, key_not_valid, chain_broken, conservation_violated,
+    checkpoint_invalid, checkpoint_mismatch, merkle_mismatch, projection_mismatch."""
 
     kind: str
     position: int | None

@@ -13,7 +13,14 @@ from ledger.audit.replay import Replay, run_replay
 from ledger.audit.report import AuditReport, Problem
 from ledger.audit.signatures import SignatureChecker
 from ledger.audit.state import LedgerState, retirement_digest
-from ledger.errors import LedgerError
+from ledger.errors import (
+    CheckpointInvalid,
+    CheckpointMismatch,
+    LedgerError,
+    MerkleMismatch,
+    ProjectionMismatch,
+    SignatureInvalid,
+)
 from ledger.progress import Progress, silent
 from ledger.projections.database import Database
 from ledger.projections.merkle_log import prefetched, tree_size
@@ -40,7 +47,7 @@ def audit(events: EventStore, db: Database, trusted: list[TrustedKey], *, jobs: 
         run_replay(events, replay, upto, as_of, progress)
         replay.flush()
         for position in checker.drain():
-            report.problems.append(Problem("signature_invalid", position, None, None,
+            report.problems.append(Problem(SignatureInvalid.code, position, None, None,
                                            "a valid Ed25519 signature", "one that fails"))
     finally:
         checker.close()
@@ -54,7 +61,7 @@ def audit(events: EventStore, db: Database, trusted: list[TrustedKey], *, jobs: 
     for size in sorted(signed):
         if size > covered_to and not historical:
             report.problems.append(Problem(
-                "checkpoint_mismatch", None, None, None, f"the log to hold the {size} events "
+                CheckpointMismatch.code, None, None, None, f"the log to hold the {size} events "
                 f"a signed checkpoint covers", f"{covered_to} events (events were removed)"))
     if historical:
         report.as_of = as_of_figures(replay.state, signed, covered_to)
@@ -82,13 +89,13 @@ def stored_checkpoints(db: Database, trusted: list[TrustedKey],
         try:
             checkpoint = open_checkpoint(str(note), verifiers(trusted))
         except LedgerError as e:
-            report.problems.append(Problem("checkpoint_invalid", None, None, None,
+            report.problems.append(Problem(CheckpointInvalid.code, None, None, None,
                                            f"checkpoint {size} signed by a trusted key",
                                            e.message))
             continue
         if (checkpoint.size, checkpoint.root_hash) != (int(size), bytes(root_hash)):
             report.problems.append(Problem(
-                "checkpoint_invalid", None, None, None, f"checkpoint row {size} to match its "
+                CheckpointInvalid.code, None, None, None, f"checkpoint row {size} to match its "
                 f"signed note", f"note of size {checkpoint.size}, root "
                 f"{base64.b64encode(checkpoint.root_hash).decode()}"))
         found[checkpoint.size] = checkpoint
@@ -115,7 +122,7 @@ def compare_rows(report: AuditReport, what: str, expected: dict[Any, Any],
     for key in sorted(expected.keys() | found.keys(), key=str):
         report.projection_rows_compared += 1
         if expected.get(key) != found.get(key):
-            report.problems.append(Problem("projection_mismatch", None, None, None,
+            report.problems.append(Problem(ProjectionMismatch.code, None, None, None,
                                            f"{what}[{key}] = {expected.get(key)}",
                                            f"{found.get(key)}"))
 
@@ -149,7 +156,7 @@ def compare_merkle(db: Database, replay: Replay, report: AuditReport, size: int)
     report.projection_rows_compared += 1
     if stored != replay.roots.get(size):
         report.problems.append(Problem(
-            "merkle_mismatch", None, None, None, f"the stored transparency log's root at "
+            MerkleMismatch.code, None, None, None, f"the stored transparency log's root at "
             f"size {size} to equal the recomputed one", "a different root"))
 
 

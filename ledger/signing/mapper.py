@@ -19,7 +19,7 @@ from eventsourcing.domain import DomainEventProtocol, Snapshot
 from eventsourcing.persistence import AggregateRecorder, Mapper, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
-from ledger.errors import ChainBroken, SignatureInvalid
+from ledger.errors import ChainBroken, KeyNotValid, SignatureInvalid
 from ledger.signing.envelope import (
     GENESIS,
     Envelope,
@@ -91,9 +91,9 @@ class SigningMapper(Mapper[UUID]):
         try:
             made_at = envelope.made_at
         except ValueError as e:
-            raise SignatureInvalid(f"{where}: {e}") from None
+            raise KeyNotValid(f"{where}: {e}") from None
         if not key.valid_at(made_at):
-            raise SignatureInvalid(
+            raise KeyNotValid(
                 f"{where}: signed by key {key.key_id} at {made_at.isoformat()}, outside its "
                 f"validity window ({key.valid_from} to {key.valid_until})"
             )

@@ -21,6 +21,7 @@ from typing import Any
 from ledger.errors import (
     CheckpointInvalid,
     ConsistencyFailed,
+    KeyNotValid,
     NotARetirement,
     ProofInvalid,
     SignatureInvalid,
@@ -211,10 +212,10 @@ def _open_signed_event(
     try:
         made_at = envelope.made_at
     except (ValueError, TypeError) as error:
-        raise SignatureInvalid(f"expected the event's time with its time zone, found {error}") \
+        raise KeyNotValid(f"expected the event's time with its time zone, found {error}") \
             from None
     if not any(key.valid_at(made_at) for key in keys):
-        raise SignatureInvalid(
+        raise KeyNotValid(
             f"event made at {made_at.isoformat()}, outside every validity window of key {key_id}"
         )
     return envelope, keys[0]

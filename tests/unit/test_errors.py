@@ -107,14 +107,6 @@ def test_to_dict_is_the_code_and_the_one_line_message(cls: type[LedgerError]) ->
     assert str(error) == "expected  one\nline,\tfound two "
 
 
-def test_reconcile_differences_sends_its_report_with_the_error() -> None:
-    error = ReconcileDifferences("found 2 differences", {"differences": [1, 2], "error": None})
-    assert error.to_dict() == {
-        "differences": [1, 2],
-        "error": {"code": "differences_found", "message": "found 2 differences"},
-    }
-
-
 def test_errors_py_imports_nothing_from_the_ledger_and_not_click() -> None:
     tree = ast.parse(Path(errors.__file__).read_text(encoding="utf-8"))
     imported = []
