@@ -76,6 +76,7 @@ class Envelope:
 
 
 def payload_digest(payload: bytes) -> str:
+    """Hex SHA-256 of a payload: the link the next event of its aggregate carries."""
     return hashlib.sha256(payload).hexdigest()
 
 
@@ -104,6 +105,7 @@ _ENCODER = json.JSONEncoder(
 def build_payload(
     *, originator_id: str, version: int, topic: str, event: dict[str, Any], key_id: str, prev: str
 ) -> bytes:
+    """The canonical payload of one event: what the operator's key signs, byte for byte."""
     body = {
         "event": event,
         "format": FORMAT,
@@ -117,6 +119,7 @@ def build_payload(
 
 
 def seal(payload: bytes, signature: bytes) -> bytes:
+    """The stored ``state`` bytes: the payload, a newline, the base64 signature."""
     return payload + b"\n" + base64.b64encode(signature)
 
 

@@ -36,6 +36,7 @@ DEFAULT_KEY_NAME = "carbon-ledger"
 
 
 def raw_public(public_key: Ed25519PublicKey) -> bytes:
+    """The 32 raw bytes of an Ed25519 public key."""
     return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -56,13 +57,16 @@ class TrustedKey:
 
     @cached_property
     def key_id(self) -> str:
+        """The C2SP key id, 8 hex digits: what events and checkpoints name the key by."""
         return key_id(self.name, raw_public(self.public_key)).hex()
 
     @property
     def verifier_key(self) -> str:
+        """The C2SP verifier key text ``name+hexid+base64``."""
         return verifier_key(self.name, raw_public(self.public_key))
 
     def verify(self, signature: bytes, message: bytes) -> bool:
+        """Whether ``signature`` is this key's Ed25519 signature of ``message``."""
         try:
             self.public_key.verify(signature, message)
         except InvalidSignature:
@@ -79,6 +83,7 @@ class TrustedKey:
         return self.valid_until is None or moment <= self.valid_until
 
     def to_dict(self) -> dict[str, Any]:
+        """The key's entry in a trust list (JSON)."""
         return {
             "key_id": self.key_id,
             "name": self.name,
@@ -89,6 +94,7 @@ class TrustedKey:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrustedKey:
+        """A key from its trust-list entry; CheckpointInvalid for a malformed verifier key."""
         verifier = parse_verifier_key(str(data["verifier_key"]))
         return cls(
             name=verifier.name,
@@ -107,13 +113,16 @@ class Signer:
 
     @cached_property
     def public(self) -> TrustedKey:
+        """The public half, as a trusted key with no window."""
         return TrustedKey(self.name, self.private_key.public_key())
 
     @cached_property
     def key_id(self) -> str:
+        """The C2SP key id of the public half."""
         return self.public.key_id
 
     def sign(self, message: bytes) -> bytes:
+        """The Ed25519 signature of ``message``."""
         return self.private_key.sign(message)
 
 
@@ -125,12 +134,14 @@ class Keyring:
     trusted: dict[str, TrustedKey]
 
     def key(self, key_id_hex: str) -> TrustedKey:
+        """The trusted key with this key id, or UnknownKey."""
         try:
             return self.trusted[key_id_hex]
         except KeyError:
             raise UnknownKey(f"expected a trusted key id, found unknown key {key_id_hex}") from None
 
     def require_signer(self) -> Signer:
+        """The private key to sign with, or KeyNotFound (a read-only keyring has none)."""
         if self.signer is None:
             raise KeyNotFound("expected the operator's private key to sign with, found none")
         return self.signer
@@ -156,6 +167,7 @@ def check_private_key_file(path: Path) -> None:
 
 
 def write_private_key(path: Path, private_key: Ed25519PrivateKey) -> None:
+    """Write a private key as PEM, mode 0600, atomically (a new file replaces the old)."""
     pem = private_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -170,6 +182,7 @@ def write_private_key(path: Path, private_key: Ed25519PrivateKey) -> None:
 
 
 def read_private_key(path: Path) -> Ed25519PrivateKey:
+    """Read an Ed25519 private key, refusing a file that group or others can read."""
     check_private_key_file(path)
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
@@ -178,6 +191,7 @@ def read_private_key(path: Path) -> Ed25519PrivateKey:
 
 
 def write_trust(path: Path, current: str | None, keys: list[TrustedKey]) -> None:
+    """Write a trust list atomically: the current key id and every key with its window."""
     body = {"current": current, "keys": [k.to_dict() for k in keys]}
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(body, indent=2) + "\n")
@@ -208,13 +222,16 @@ class KeyDirectory:
 
     @property
     def private_key_path(self) -> Path:
+        """The current private key's file."""
         return self.path / PRIVATE_KEY_FILE
 
     @property
     def trust_path(self) -> Path:
+        """The trust list's file."""
         return self.path / TRUST_FILE
 
     def exists(self) -> bool:
+        """Whether the directory holds a key or a trust list already."""
         return self.private_key_path.exists() or self.trust_path.exists()
 
     def create(self, name: str) -> Signer:
@@ -229,6 +246,7 @@ class KeyDirectory:
         return signer
 
     def keyring(self, *, with_signer: bool = True) -> Keyring:
+        """The trusted keys, and (``with_signer``) the private key, which must be trusted."""
         if not self.trust_path.exists():
             raise KeyNotFound(
                 f"{self.path}: expected an operator key directory, found none "

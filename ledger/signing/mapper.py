@@ -46,6 +46,7 @@ class SigningMapper(Mapper[UUID]):
         self._heads: OrderedDict[str, tuple[int, str]] = OrderedDict()
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        """Sign an event on its way into the store, linked to its aggregate's previous one."""
         signer = self.keyring.require_signer()
         state = dict(vars(domain_event))
         originator_id = str(state.pop("originator_id"))
@@ -72,6 +73,7 @@ class SigningMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        """Verify a stored event (see :meth:`verify`) and decode it."""
         return domain_event_of(stored_event, self.verify(stored_event))
 
     def verify(self, stored_event: StoredEvent) -> Envelope:
