@@ -176,16 +176,16 @@ class CreditBatch(Aggregate):
     def _retired(self, retirement_id: UUID, holder: str, blocks: list[list[int]]) -> None:
         self._tally(self.retired_by, holder, self._move(self.pool_of(holder), RETIRED, blocks))
 
-    def _move(self, source: str, target: str, blocks: list[list[int]]) -> int:
-        into = self.pools.setdefault(target, BlockSet())
+    def _move(self, from_pool: str, to_pool: str, blocks: list[list[int]]) -> int:
+        into = self.pools.setdefault(to_pool, BlockSet())
         moved = 0
         for block in ranges_from_lists(blocks):
-            self.pools[source].remove(block)
+            self.pools[from_pool].remove(block)
             into.add(block)
             moved += block.count
-        if not self.pools[source].count and source != AVAILABLE:
-            del self.pools[source]
-        self.held_total += moved * (target.startswith(HELD) - source.startswith(HELD))
+        if not self.pools[from_pool].count and from_pool != AVAILABLE:
+            del self.pools[from_pool]
+        self.held_total += moved * (to_pool.startswith(HELD) - from_pool.startswith(HELD))
         return moved
 
     @staticmethod

@@ -16,14 +16,6 @@ from ledger.projections.runner import Database, Item, Projection
 from ledger.serials import SerialRange, ranges_from_lists, total
 from ledger.views import BalanceLine, BalanceView
 
-OPENED = topics.ACCOUNT_OPENED
-MINTED = topics.BATCH_MINTED
-RESERVED = topics.BATCH_RESERVED
-RELEASED = topics.BATCH_RELEASED
-SETTLED = topics.BATCH_SETTLED
-TRANSFERRED = topics.BATCH_TRANSFERRED
-RETIRED = topics.BATCH_RETIRED
-
 ADD = (
     "INSERT INTO balances (holder, batch, available, reserved, retired) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (holder, batch) DO UPDATE SET "
@@ -50,9 +42,13 @@ class Balances(Projection):
 
     def __init__(self) -> None:
         self.handlers: dict[str, Callable[[Database, Item], None]] = {
-            OPENED: self.opened, MINTED: self.minted, RESERVED: self.reserved,
-            RELEASED: self.released, SETTLED: self.settled, TRANSFERRED: self.transferred,
-            RETIRED: self.retired,
+            topics.ACCOUNT_OPENED: self.opened,
+            topics.BATCH_MINTED: self.minted,
+            topics.BATCH_RESERVED: self.reserved,
+            topics.BATCH_RELEASED: self.released,
+            topics.BATCH_SETTLED: self.settled,
+            topics.BATCH_TRANSFERRED: self.transferred,
+            topics.BATCH_RETIRED: self.retired,
         }
         self.topics = tuple(self.handlers)
         # batch id -> (reference, operator): fixed at mint, so safe to keep across batches.

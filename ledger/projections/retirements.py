@@ -13,6 +13,7 @@ from ledger.projections.runner import Database, Item, Projection
 
 RECORDED = topics.RETIREMENT_RECORDED
 
+
 COLUMNS = (
     "retirement", "retired_at", "year", "buyer", "holder", "beneficiary", "batch", "source",
     "vintage", "quantity", "blocks", "reason", "claim_period",

@@ -14,13 +14,6 @@ from ledger.errors import ConservationViolated, InvalidArgument
 from ledger.projections.runner import Database, Item, Projection
 from ledger.serials import SerialRange, ranges_from_lists, total
 
-MINTED = topics.BATCH_MINTED
-RESERVED = topics.BATCH_RESERVED
-RELEASED = topics.BATCH_RELEASED
-SETTLED = topics.BATCH_SETTLED
-TRANSFERRED = topics.BATCH_TRANSFERRED
-RETIRED = topics.BATCH_RETIRED
-
 POOLS = ("available", "reserved", "held", "retired")
 COUNTS = ("minted", *POOLS)
 # --by: the columns grouped on, and the order of the groups.
@@ -53,8 +46,12 @@ class Supply(Projection):
 
     def __init__(self) -> None:
         self.handlers: dict[str, Callable[[Database, Item], None]] = {
-            MINTED: self.minted, RESERVED: self.reserved, RELEASED: self.released,
-            SETTLED: self.settled, TRANSFERRED: self.transferred, RETIRED: self.retired,
+            topics.BATCH_MINTED: self.minted,
+            topics.BATCH_RESERVED: self.reserved,
+            topics.BATCH_RELEASED: self.released,
+            topics.BATCH_SETTLED: self.settled,
+            topics.BATCH_TRANSFERRED: self.transferred,
+            topics.BATCH_RETIRED: self.retired,
         }
         self.topics = tuple(self.handlers)
         # batch id -> operator: fixed at mint, so safe to keep across batches.
@@ -97,11 +94,11 @@ class Supply(Projection):
             self._operators[batch_id] = rows[0][0]
         return "available" if holder == self._operators[batch_id] else "held"
 
-    def _move(self, tx: Database, item: Item, source: str, target: str) -> None:
+    def _move(self, tx: Database, item: Item, from_pool: str, to_pool: str) -> None:
         n = total(ranges_from_lists(item.event.blocks))
         change = {pool: 0 for pool in POOLS}
-        change[source] -= n
-        change[target] += n
+        change[from_pool] -= n
+        change[to_pool] += n
         rows = tx.execute(MOVE, [*change.values(), str(item.event.originator_id)])
         check(dict(zip(("batch", *COUNTS), rows[0], strict=True)), item)
 
