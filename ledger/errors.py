@@ -200,6 +200,14 @@ class ReservationEnded(RuleViolated):
     code = "reservation_ended"
 
 
+class NotCheckpointed(RuleViolated):
+    """No signed checkpoint covers the retirement yet, and this command or service may not
+    sign one (a read-only reader: `ledger serve`, a hot standby); the operator's next
+    `ledger checkpoint` makes its proof available."""
+
+    code = "not_checkpointed"
+
+
 class IdempotencyConflict(RuleViolated):
     """An idempotency key was used before with different parameters."""
 

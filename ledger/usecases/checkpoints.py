@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 
-from ledger.errors import ConsistencyFailed, NotFound, RetirementNotFound
+from ledger.errors import ConsistencyFailed, NotCheckpointed, NotFound, RetirementNotFound
 from ledger.projections import merkle_log
 from ledger.projections.database import Database
 from ledger.projections.runner import Runner, catch_up
@@ -32,15 +32,30 @@ def list_checkpoints(uow: UnitOfWork) -> CheckpointsView:
 
 
 def prove_retirement(uow: UnitOfWork, *, retirement: str) -> ProofBundle:
-    """The proof bundle of a retirement (by id or idempotency key), checked against the trust
-    list before it is returned."""
+    """The proof bundle of a retirement (by id or idempotency key) in the latest checkpoint
+    that covers it, signing one first when none does; checked against the trust list before
+    it is returned."""
     recorded = uow.load_retirement(retirement)
     bring_log_up_to_date(uow)
     leaf = merkle_log.leaf_of(uow.db, recorded.id, 1)
     if leaf is None:
         raise RetirementNotFound(f"retirement {retirement}: not in the transparency log yet")
-    covering = merkle_log.checkpoints(uow.db, leaf.index + 1)
-    checkpoint = covering[-1] if covering else sign_head(uow)
+    if not merkle_log.checkpoints(uow.db, leaf.index + 1):
+        sign_head(uow)
+    return read_proof(uow, retirement=retirement)
+
+
+def read_proof(uow: UnitOfWork, *, retirement: str) -> ProofBundle:
+    """The same proof as :func:`prove_retirement`, from what is stored only: nothing caught
+    up, nothing signed (a read-only reader). ``not_checkpointed`` until a signed checkpoint
+    covers the retirement."""
+    recorded = uow.load_retirement(retirement)
+    leaf = merkle_log.leaf_of(uow.db, recorded.id, 1)
+    covering = merkle_log.checkpoints(uow.db, leaf.index + 1) if leaf is not None else []
+    if leaf is None or not covering:
+        raise NotCheckpointed(f"retirement {retirement}: expected a signed checkpoint covering "
+                              "it, found none yet (the operator's next `ledger checkpoint`)")
+    checkpoint = covering[-1]
     path = merkle_log.inclusion(uow.db, leaf.index, checkpoint.tree_size)
     stored = uow.events.recorder.select_events(recorded.id, lte=1)[0]
     envelope = open_envelope(stored.state)
