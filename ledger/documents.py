@@ -19,6 +19,10 @@ from ledger.serials.native import parse_native_serial
 KNOWN_REGISTRIES = ("art", "verra", "isometric", "puro")
 
 MAX_DOCUMENT_BYTES = 1_000_000
+"""The largest document file read (whitespace and all)."""
+MAX_SIGNED_DOCUMENT_BYTES = 32 * 1024
+"""The largest document once compacted: its Minted event must stay one C2SP tlog-tiles entry
+(at most 65,535 bytes); real issuance documents are about 2 KB."""
 
 # Integers stay within +/-(2^53 - 1): the range canonical JSON (RFC 8785) represents exactly.
 MAX_SERIAL = 2**53 - 1
@@ -189,9 +193,16 @@ def validate_issuance(data: Any, where: str = "document") -> LeafIssuance | DacI
     if not isinstance(data, dict):
         raise InvalidDocument(f"{where}: expected a JSON object, found {type(data).__name__}")
     try:
-        return _issuance_adapter.validate_json(json.dumps(data))
+        document = _issuance_adapter.validate_json(json.dumps(data))
     except ValidationError as e:
         raise InvalidDocument(f"{where}: {describe(e)}") from None
+    size = len(document.model_dump_json())
+    if size > MAX_SIGNED_DOCUMENT_BYTES:
+        raise InvalidDocument(
+            f"{where}: expected an issuance document of at most {MAX_SIGNED_DOCUMENT_BYTES} "
+            f"bytes once compacted, found {size} bytes"
+        )
+    return document
 
 
 def describe(error: ValidationError) -> str:

@@ -7,6 +7,7 @@ Commands decide which exact blocks move; events only move them.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 from uuid import UUID
 
@@ -142,8 +143,17 @@ class CreditBatch(Aggregate):
         return blocks
 
     def _require(self, pool: str, blocks: list[SerialRange]) -> None:
+        """Every serial of ``blocks`` is in ``pool``, and no serial is named twice: the event
+        that follows can then move them all."""
         held = self.pools.get(pool, BlockSet())
         missing = [b for b in blocks if not held.contains(b)]
+        ordered = sorted(blocks)
+        named_twice = [b for a, b in pairwise(ordered) if b.first <= a.last]
+        if named_twice:
+            raise InsufficientCredits(
+                f"batch {self.reference}: expected each serial named once, found "
+                f"{', '.join(map(str, named_twice))} named twice"
+            )
         if missing:
             raise InsufficientCredits(
                 f"batch {self.reference}: expected blocks {', '.join(map(str, missing))} "

@@ -31,8 +31,14 @@ class SerialScope(Aggregate):
         state["owners"] = {int(k): v for k, v in state["owners"].items()}
 
     def overlaps(self, serials: SerialRange) -> list[tuple[str, SerialRange]]:
-        """Claimed ranges that share serials with ``serials``, with the batch holding each."""
-        return [(self.owner_of(r.first), r) for r in self.claimed.overlapping(serials)]
+        """Claimed serials that ``serials`` shares, one range per batch holding them (adjacent
+        claims merge in ``claimed``, so each part is cut where another claim starts)."""
+        found = []
+        for part in self.claimed.overlapping(serials):
+            cuts = sorted(s for s in self.owners if part.first < s <= part.last)
+            for first, end in zip([part.first, *cuts], [*cuts, part.last + 1], strict=True):
+                found.append((self.owner_of(first), SerialRange(first, end - 1)))
+        return found
 
     def owner_of(self, serial: int) -> str:
         starts = [s for s in self.owners if s <= serial]

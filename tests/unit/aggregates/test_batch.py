@@ -241,13 +241,6 @@ def test_releasing_with_nothing_reserved_raises() -> None:
         batch.release(uuid4(), "acme", blocks((1, 1)), expired=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="_require checks each block on its own, not that the blocks are disjoint: a "
-    "command naming a reserved block twice passes the check, then the event fails half-way "
-    "with ValueError, leaving pools moved but reserved_for unchanged and no event recorded",
-)
 def test_releasing_the_same_block_twice_in_one_command_raises_and_changes_nothing() -> None:
     batch = new_batch()
     rid = uuid4()

@@ -68,13 +68,6 @@ def test_a_serial_below_every_claim_has_no_known_owner() -> None:
     assert new_scope(("ART:A", 5, 10)).owner_of(4) == "?"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="claimed is a BlockSet, which merges adjacent claims into one range, and overlaps() "
-    "names only the owner of that range's first serial: a mint clashing with two adjacent "
-    "batches is reported as clashing with the first only (the SerialOverlap message in "
-    "Ledger.mint names the wrong batch for part of the range)",
-)
 def test_an_overlap_spanning_two_adjacent_claims_names_each_batch() -> None:
     scope = new_scope(("ART:A", 1, 10), ("ART:B", 11, 20))
     assert scope.overlaps(SerialRange(5, 15)) == [
