@@ -264,3 +264,12 @@ class ImportReport(View):
         return {"lines": self.lines, "operations": self.operations,
                 "transactions": self.transactions, "retries": self.retries,
                 "seconds": round(self.seconds, 3), "operations_per_second": round(rate, 1)}
+
+
+@dataclass(frozen=True)
+class PublishView(View):
+    """What ``ledger publish`` wrote: the checkpoint's tree size and how many files."""
+
+    directory: str
+    tree_size: int
+    files: int

@@ -16,7 +16,7 @@ import click
 
 from ledger.cli.text import text_of
 from ledger.documents import parse_issuance
-from ledger.errors import LedgerError
+from ledger.errors import InvalidArgument, LedgerError
 from ledger.settings import Settings
 from ledger.transparency.bundle import bundle_json
 from ledger.transparency.verify import verify_bundle
@@ -39,11 +39,15 @@ from ledger.usecases.unit import UnitOfWork, open_unit
 def demo(keep: str | None) -> None:
     """Tell a realistic story end to end on a fresh embedded ledger."""
     if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        tell(Path(keep))
+        where = Path(keep)
+        if where.exists() and any(where.iterdir()):
+            raise InvalidArgument(f"--keep: expected a new or empty directory, found {keep} "
+                                  "with files in it")
+        where.mkdir(parents=True, exist_ok=True)
+        tell(where, kept=True)
         return
     with tempfile.TemporaryDirectory(prefix="ledger-demo-") as tmp:
-        tell(Path(tmp))
+        tell(Path(tmp), kept=False)
 
 
 def example(name: str) -> bytes:
@@ -55,11 +59,20 @@ def step(title: str) -> None:
     print(f"\n== {title}")
 
 
-def tell(where: Path) -> None:
+def tell(where: Path, *, kept: bool) -> None:
     settings = Settings(db=str(where / "demo.db"), key_dir=str(where / "keys"))
     setup.initialise(settings, origin="demo.carbon-ledger.example/log")
     with open_unit(settings) as uow:
         story(uow, where)
+        retired = reads.show_retirement(uow, retirement="ret-1").retirement
+    step("10. See it as a buyer would: its public page, its proof, verified in your browser")
+    if kept:
+        print(f"ledger serve --db {where / 'demo.db'} --key-dir {where / 'keys'}\n"
+              f"then open http://127.0.0.1:8080/retirements/{retired}")
+    else:
+        print("run `ledger demo --keep demo-ledger`, then\n"
+              "`ledger serve --db demo-ledger/demo.db --key-dir demo-ledger/keys` and open the "
+              "retirement's page it lists at http://127.0.0.1:8080/")
 
 
 def story(uow: UnitOfWork, where: Path) -> None:

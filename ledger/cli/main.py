@@ -67,6 +67,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("import_",
         "Apply a stream of operations (one JSON object a line: mint, open_account, "
         "reserve, settle, release, transfer, retire), many per transaction."),
+    "serve": ("serve",
+        "Serve the public, read-only view of the ledger: retirements and their proofs, the "
+        "in-browser verifier, and the log as C2SP tlog-tiles."),
+    "publish": ("publish",
+        "Write the latest signed checkpoint and every tile and entry bundle of its tree (C2SP "
+        "tlog-tiles) under DIR, for any static web server or CDN to serve."),
     "demo": ("demo", "Tell a realistic story end to end on a fresh embedded ledger."),
 }
 """Command name -> (module under ``ledger.cli``, one-line help as ``--help`` lists it)."""

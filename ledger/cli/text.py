@@ -22,6 +22,7 @@ from ledger.views import (
     InitView,
     KeyView,
     MintView,
+    PublishView,
     ReservationView,
     RetirementsView,
     RetirementView,
@@ -193,6 +194,12 @@ def _(result: CheckpointsView) -> str:
 @text_of.register
 def _(result: ConsistencyView) -> str:
     return "".join(f"{hash_}\n" for hash_ in result.proof)  # `verify-consistency` reads this
+
+
+@text_of.register
+def _(result: PublishView) -> str:
+    return (f"published the log at tree size {result.tree_size} to {result.directory}: "
+            f"{result.files} files (checkpoint, tiles, entry bundles)")
 
 
 @text_of.register

@@ -153,6 +153,27 @@ def inclusion(db: Database, index: int, size: int) -> list[bytes]:
     )
 
 
+def hashes(db: Database, height: int, first: int, count: int) -> list[bytes]:
+    """The stored hashes of ``count`` consecutive complete subtrees at ``height`` (0: the
+    leaves), from index ``first``: what a tlog-tiles hash tile holds."""
+    rows = db.execute("SELECT idx, hash FROM merkle_nodes WHERE level = ? AND idx >= ? "
+                      "AND idx < ? ORDER BY idx", [height, first, first + count])
+    if [int(r[0]) for r in rows] != list(range(first, first + count)):
+        raise NotFound(f"merkle log: expected nodes {first}..{first + count - 1} at height "
+                       f"{height}, found {len(rows)}")
+    return [bytes(r[1]) for r in rows]
+
+
+def positions(db: Database, first: int, count: int) -> list[int]:
+    """The notification ids of leaves ``first`` .. ``first + count - 1``, in leaf order."""
+    rows = db.execute("SELECT position FROM merkle_leaves WHERE leaf_index >= ? "
+                      "AND leaf_index < ? ORDER BY leaf_index", [first, first + count])
+    if len(rows) != count:
+        raise NotFound(f"merkle log: expected leaves {first}..{first + count - 1}, found "
+                       f"{len(rows)}")
+    return [int(r[0]) for r in rows]
+
+
 def root(db: Database, size: int) -> bytes:
     """The stored tree's root hash at ``size`` leaves."""
     return merkle.root(size, prefetched(db, lambda r: merkle.root(size, r)))
@@ -171,6 +192,12 @@ def checkpoints(db: Database, at_least: int = 0, at_most: int | None = None
     )
     return [CheckpointView(int(r[0]), bytes(r[1]), str(r[3]),
                            datetime.fromisoformat(str(r[4])), str(r[2])) for r in rows]
+
+
+def latest_checkpoint(db: Database) -> CheckpointView | None:
+    """The signed checkpoint of the largest tree size, if any."""
+    rows = db.execute("SELECT MAX(tree_size) FROM checkpoints")
+    return None if rows[0][0] is None else checkpoint_at(db, int(rows[0][0]))
 
 
 def checkpoint_at(db: Database, size: int) -> CheckpointView:

@@ -65,6 +65,27 @@ def where(buyer: str | None, year: int | None) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), params
 
 
+def page(db: Database, *, buyer: str | None = None, year: int | None = None,
+         batch: str | None = None, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    """At most ``limit`` retirements after log position ``after`` (of ``buyer``, in ``year``,
+    of ``batch``), in log order: the public, paged list. Each row carries its ``position``,
+    the cursor of the next page."""
+    condition, params = where(buyer, year)
+    if batch is not None:
+        condition += " AND batch = ?"
+        params.append(batch)
+    rows = db.execute(
+        f"SELECT position, {', '.join(COLUMNS)} FROM retirements WHERE {condition} "
+        "AND position > ? ORDER BY position LIMIT ?",
+        [*params, after, limit],
+    )
+    found = [dict(zip(("position", *COLUMNS), r, strict=True)) for r in rows]
+    for row in found:
+        row["blocks"] = json.loads(row["blocks"])
+        row.update({k: int(row[k]) for k in ("position", "year", "vintage", "quantity")})
+    return found
+
+
 def retirements(db: Database, buyer: str | None = None, year: int | None = None) -> list[
     dict[str, Any]
 ]:

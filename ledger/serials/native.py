@@ -196,3 +196,17 @@ def serial_scope(registry: str, serial_native: str) -> str:
         return parse_native_serial(serial_native, registry).scope
     except ValueError:
         return registry
+
+
+def native_range(registry: str, scope: str, first: int, last: int) -> str:
+    """An inclusive block ``[first, last]`` of a batch written as its registry writes it, for
+    the registries whose scope names the rest of the serial (ART, Isometric with its half-open
+    kilogram ranges, Puro); any other registry's block is ``first-last``."""
+    name = _NAMES.get(registry.casefold())
+    if name == "ART" and scope != registry:
+        return f"{scope}-{first} to {last}"
+    if name == "Isometric" and scope != registry:
+        return f"{scope}-{first}-{last + 1}"
+    if name == "Puro" and scope != registry:
+        return f"{scope}_{first}-{last}"
+    return f"{first}-{last}"

@@ -140,6 +140,13 @@ class Keyring:
         except KeyError:
             raise UnknownKey(f"expected a trusted key id, found unknown key {key_id_hex}") from None
 
+    def current(self) -> TrustedKey:
+        """The key in force now: the one whose window is still open (the latest to open)."""
+        open_keys = [k for k in self.trusted.values() if k.valid_until is None]
+        if not open_keys:
+            raise KeyNotFound("expected a trusted key still in force, found every window closed")
+        return max(open_keys, key=lambda k: (k.valid_from is not None, k.valid_from or 0))
+
     def require_signer(self) -> Signer:
         """The private key to sign with, or KeyNotFound (a read-only keyring has none)."""
         if self.signer is None:

@@ -86,7 +86,8 @@ def parse_path(path: str) -> Tile:
         raise InvalidArgument(f"expected a tile path tile/<L>/<N>[.p/<W>], found {path!r}")
     if width_text and not re.fullmatch(r"[1-9]\d{0,2}", width_text):
         raise InvalidArgument(f"expected a partial width 1..255, found {width_text!r}")
-    tile = Tile(0 if kind == "entries" else int(kind), int(index_text.replace("x", "")),
+    tile = Tile(0 if kind == "entries" else int(kind),
+                int(index_text.replace("x", "").replace("/", "")),
                 int(width_text) if width_text else WIDTH, kind == "entries")
     if tile.path != path or (width_text and tile.full):
         raise InvalidArgument(f"expected the canonical path {tile.path}, found {path!r}")

@@ -1,0 +1,22 @@
+"""`ledger publish DIR`: the public log as static files for any web server or CDN."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ledger.cli.options import renders, with_unit
+from ledger.usecases import tiles
+from ledger.usecases.unit import UnitOfWork
+from ledger.views import PublishView
+
+
+@click.command()
+@click.argument("directory", metavar="DIR")
+@renders()
+@with_unit(sign=False)
+def publish(uow: UnitOfWork, directory: str) -> PublishView:
+    """Write the latest signed checkpoint and every tile and entry bundle of its tree (C2SP
+    tlog-tiles) under DIR, for any static web server or CDN to serve."""
+    return tiles.publish(uow, directory=Path(directory))
