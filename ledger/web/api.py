@@ -12,8 +12,8 @@ from fastapi.responses import Response
 from ledger.projections.supply import GROUPS
 from ledger.transparency.bundle import bundle_json
 from ledger.usecases import checkpoints, public, reads
-from ledger.usecases.unit import UnitOfWork
-from ledger.web.reader import Reader
+from ledger.web import log
+from ledger.web.reader import Lasting, Reader
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -26,8 +26,20 @@ def reader(request: Request) -> Reader:
     return found
 
 
+async def proof_bytes(request: Request, retirement: str) -> bytes:
+    """A retirement's proof in the latest checkpoint: read once, then kept while that
+    checkpoint is the latest (a proof in a given checkpoint never changes)."""
+    latest = await log.latest_size(request)
+    kept: Lasting[bytes] = request.app.state.proofs
+    found = kept.get((retirement, latest))
+    if found is None:
+        found = kept.put((retirement, latest), await reader(request).read(
+            lambda uow: bundle_json(checkpoints.read_proof(uow, retirement=retirement))))
+    return found
+
+
 @router.get("/retirements", summary="Retirements, in log order, a page at a time")
-def list_retirements(
+async def list_retirements(
     request: Request,
     buyer: Annotated[str | None, Query(pattern=HANDLE, max_length=63)] = None,
     year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
@@ -35,14 +47,14 @@ def list_retirements(
     limit: Annotated[int, Query(ge=1, le=public.MAX_PAGE)] = 100,
     cursor: Annotated[str | None, Query(pattern=r"^[1-9][0-9]{0,17}$")] = None,
 ) -> Any:
-    page = reader(request).read(lambda uow: public.retirement_page(
+    page = await reader(request).read(lambda uow: public.retirement_page(
         uow, buyer=buyer, year=year, batch=batch, cursor=cursor, limit=limit))
     return page.to_json()
 
 
 @router.get("/retirements/{retirement}", summary="One retirement, as `ledger show` prints it")
-def show_retirement(request: Request, retirement: UUID) -> Any:
-    view = reader(request).read(
+async def show_retirement(request: Request, retirement: UUID) -> Any:
+    view = await reader(request).read(
         lambda uow: reads.show_retirement(uow, retirement=str(retirement)))
     return view.to_json()
 
@@ -50,29 +62,27 @@ def show_retirement(request: Request, retirement: UUID) -> Any:
 @router.get("/retirements/{retirement}/proof",
             summary="Its proof file, byte for byte what `ledger proof` writes",
             responses={409: {"description": "no signed checkpoint covers it yet"}})
-def retirement_proof(request: Request, retirement: UUID) -> Response:
-    def proof(uow: UnitOfWork) -> bytes:
-        return bundle_json(checkpoints.read_proof(uow, retirement=str(retirement)))
-
-    return Response(reader(request).read(proof), media_type="application/json")
+async def retirement_proof(request: Request, retirement: UUID) -> Response:
+    return Response(await proof_bytes(request, str(retirement)), media_type="application/json")
 
 
 @router.get("/batches/{batch:path}", summary="A batch's supply and issuance document")
-def show_batch(request: Request,
-               batch: Annotated[str, Path(pattern=BATCH, max_length=160)]) -> Any:
-    return reader(request).read(lambda uow: public.batch(uow, batch=batch))
+async def show_batch(request: Request,
+                     batch: Annotated[str, Path(pattern=BATCH, max_length=160)]) -> Any:
+    return await reader(request).read(lambda uow: public.batch(uow, batch=batch))
 
 
 @router.get("/supply", summary="Supply per batch, source or vintage")
-def supply(request: Request, by: Annotated[str, Query(pattern=f"^({'|'.join(GROUPS)})$")]
-           = "batch") -> Any:
-    return reader(request).read(
-        lambda uow: reads.supply_by(uow, by=by, catch_up=False)).to_json()
+async def supply(request: Request,
+                 by: Annotated[str, Query(pattern=f"^({'|'.join(GROUPS)})$")] = "batch") -> Any:
+    rows = await reader(request).read(lambda uow: reads.supply_by(uow, by=by, catch_up=False))
+    return rows.to_json()
 
 
 @router.get("/consistency", summary="RFC 9162 consistency proof between two checkpoints")
-def consistency(request: Request,
-                old: Annotated[int, Query(alias="from", ge=1, le=2**62)],
-                new: Annotated[int, Query(alias="to", ge=1, le=2**62)]) -> Any:
-    return reader(request).read(lambda uow: checkpoints.prove_consistency(
-        uow, old_size=old, new_size=new)).to_json()
+async def consistency(request: Request,
+                      old: Annotated[int, Query(alias="from", ge=1, le=2**62)],
+                      new: Annotated[int, Query(alias="to", ge=1, le=2**62)]) -> Any:
+    proof = await reader(request).read(lambda uow: checkpoints.prove_consistency(
+        uow, old_size=old, new_size=new))
+    return proof.to_json()

@@ -26,9 +26,13 @@ from ledger.errors import (
 )
 from ledger.settings import Settings
 from ledger.web import api, log, pages
-from ledger.web.reader import Reader
+from ledger.web.reader import Lasting, Reader
 
 DEFAULT_TIMEOUT_S = 5.0
+PROOFS_KEPT = 20_000
+"""Proofs kept per process, about 2 KB each."""
+TILES_KEPT = 4_000
+"""Full tiles kept per process, 8 KiB each (entry bundles more)."""
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -70,6 +74,8 @@ def create_app(settings: Settings, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> F
                     "tlog-tiles. Holdings, balances, reservations and accounts are not public.",
     )
     app.state.reader = reader
+    app.state.proofs = Lasting[bytes](PROOFS_KEPT)
+    app.state.tiles = Lasting[bytes](TILES_KEPT)
     app.include_router(api.router)
     app.include_router(log.router)
     app.include_router(pages.router)

@@ -30,21 +30,21 @@ def render(name: str, status: int = 200, **values: Any) -> HTMLResponse:
 
 
 @router.get("/")
-def index(request: Request) -> Response:
+async def index(request: Request) -> Response:
     reader: Reader = request.app.state.reader
-    page = reader.read(lambda uow: public.retirement_page(uow, limit=50))
+    page = await reader.read(lambda uow: public.retirement_page(uow, limit=50))
     return render("index.html", retirements=page.retirements)
 
 
 @router.get("/retirements/{retirement}")
-def retirement(request: Request, retirement: UUID) -> Response:
+async def retirement(request: Request, retirement: UUID) -> Response:
     reader: Reader = request.app.state.reader
 
     def read(uow: UnitOfWork) -> tuple[public.PublicRetirement, str]:
         return (public.retirement(uow, retirement=str(retirement)),
                 uow.keyring.current().verifier_key)
 
-    shown, key = reader.read(read)
+    shown, key = await reader.read(read)
     verify = None
     if shown.proof is not None:
         encoded = base64.urlsafe_b64encode(shown.proof).decode().rstrip("=")
