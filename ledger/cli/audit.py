@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ledger.audit.report import AuditReport
 from ledger.cli.options import renders, with_unit
 from ledger.cli.render import StderrProgress
+from ledger.cli.text import table, text_of
 from ledger.errors import InvalidArgument
 from ledger.usecases import auditing
 from ledger.usecases.unit import UnitOfWork
@@ -48,3 +50,27 @@ def parse_time(text: str) -> datetime:
     if moment.tzinfo is None:
         raise InvalidArgument(f"--as-of: expected a time zone (e.g. Z or +00:00), found {text!r}")
     return moment
+
+
+@text_of.register
+def _(result: AuditReport) -> str:
+    lines = [result.summary()]
+    if result.as_of:
+        lines.append(as_of_text(result.as_of))
+    return "\n".join(lines)
+
+
+def as_of_text(figures: dict[str, Any]) -> str:
+    cp = figures["covering_checkpoint"]
+    lines = [
+        f"\nas of event {figures['events']}:",
+        table(("batch", "minted", "available", "reserved", "held", "retired"),
+              [tuple(row.values()) for row in figures["supply"]]),
+        table(("holder", "batch", "available", "reserved", "retired"),
+              [tuple(row.values()) for row in figures["balances"]]),
+        *[f"retired by {buyer}: " + ", ".join(f"{y} {n}" for y, n in years.items())
+          for buyer, years in figures["retirements_by_buyer"].items()],
+        f"covering checkpoint: tree size {cp['tree_size']}, root {cp['root_hash']}" if cp
+        else "no signed checkpoint covers this point yet",
+    ]
+    return "\n".join(lines)

@@ -14,6 +14,7 @@ import click
 
 from ledger.cli.options import renders, with_unit
 from ledger.cli.render import StderrProgress, say
+from ledger.cli.text import text_of
 from ledger.errors import FileNotFound, InvalidExport
 from ledger.progress import Progress
 from ledger.reconcile.readers import FORMATS, read_export
@@ -74,3 +75,8 @@ def _reading(path: Path, records: Iterator[RegistryRecord]) -> Iterator[Registry
 
 def _unreadable(path: Path, error: OSError) -> InvalidExport:
     return InvalidExport(f"{path}: expected a readable export, found {error.strerror}")
+
+
+@text_of.register
+def _(result: ReconcileReport) -> str:
+    return result.render_text()

@@ -5,11 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from functools import singledispatch
-from typing import Any
 
-from ledger.audit.report import AuditReport
-from ledger.reconcile.report import ReconcileReport
-from ledger.transparency.verify import VerifiedConsistency, VerifiedRetirement
 from ledger.views import (
     AccountView,
     BalanceView,
@@ -208,54 +204,3 @@ def _(result: ImportReport) -> str:
     return (f"imported {report['operations']} operations from {report['lines']} lines in "
             f"{report['transactions']} transactions, {report['seconds']} s "
             f"({report['operations_per_second']:,.0f} operations/s)")
-
-
-@text_of.register
-def _(result: AuditReport) -> str:
-    lines = [result.summary()]
-    if result.as_of:
-        lines.append(as_of_text(result.as_of))
-    return "\n".join(lines)
-
-
-def as_of_text(figures: dict[str, Any]) -> str:
-    cp = figures["covering_checkpoint"]
-    lines = [
-        f"\nas of event {figures['events']}:",
-        table(("batch", "minted", "available", "reserved", "held", "retired"),
-              [tuple(row.values()) for row in figures["supply"]]),
-        table(("holder", "batch", "available", "reserved", "retired"),
-              [tuple(row.values()) for row in figures["balances"]]),
-        *[f"retired by {buyer}: " + ", ".join(f"{y} {n}" for y, n in years.items())
-          for buyer, years in figures["retirements_by_buyer"].items()],
-        f"covering checkpoint: tree size {cp['tree_size']}, root {cp['root_hash']}" if cp
-        else "no signed checkpoint covers this point yet",
-    ]
-    return "\n".join(lines)
-
-
-@text_of.register
-def _(result: ReconcileReport) -> str:
-    return result.render_text()
-
-
-@text_of.register
-def _(result: VerifiedRetirement) -> str:
-    """One line: who retired how much of what, for whom, in which checkpoint."""
-    s, checkpoint = result.summary, result.checkpoint
-    serials = ", ".join(f"{b.first}..{b.last}" for b in s.blocks)
-    on_behalf = f" on behalf of {shown(s.buyer)}" if s.buyer != s.holder else ""
-    return (
-        f"verified: {shown(s.holder)} retired {s.quantity} credits of {shown(s.batch)} "
-        f"({shown(s.source)}, vintage {s.vintage}, serials {serials}){on_behalf} for "
-        f"{s.beneficiary!r}, claim period {shown(s.claim_period)}, at {shown(s.retired_at)} "
-        f"(retirement {shown(s.retirement_id)}); leaf {result.leaf_index} of checkpoint "
-        f"{shown(checkpoint.origin)} at tree size {checkpoint.size}, event key "
-        f"{result.event_key_id}"
-    )
-
-
-@text_of.register
-def _(result: VerifiedConsistency) -> str:
-    return (f"consistent: {shown(result.old.origin)} grew from tree size {result.old.size} to "
-            f"{result.new.size} without changing a leaf")

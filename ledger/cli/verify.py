@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from ledger.cli.options import renders
+from ledger.cli.text import shown, text_of
 from ledger.errors import CheckpointInvalid, InvalidArgument, ProofMalformed
 from ledger.parsing import read_file
 from ledger.signing.keys import TrustedKey, read_trust
@@ -97,3 +98,25 @@ def trusted_keys(key: str | None, trust: str | None) -> list[TrustedKey]:
             f"--key: expected a verifier key name+hexid+base64 or a file holding one, "
             f"found {text[:100]!r} ({error.message})"
         ) from None
+
+
+@text_of.register
+def _(result: VerifiedRetirement) -> str:
+    """One line: who retired how much of what, for whom, in which checkpoint."""
+    s, checkpoint = result.summary, result.checkpoint
+    serials = ", ".join(f"{b.first}..{b.last}" for b in s.blocks)
+    on_behalf = f" on behalf of {shown(s.buyer)}" if s.buyer != s.holder else ""
+    return (
+        f"verified: {shown(s.holder)} retired {s.quantity} credits of {shown(s.batch)} "
+        f"({shown(s.source)}, vintage {s.vintage}, serials {serials}){on_behalf} for "
+        f"{s.beneficiary!r}, claim period {shown(s.claim_period)}, at {shown(s.retired_at)} "
+        f"(retirement {shown(s.retirement_id)}); leaf {result.leaf_index} of checkpoint "
+        f"{shown(checkpoint.origin)} at tree size {checkpoint.size}, event key "
+        f"{result.event_key_id}"
+    )
+
+
+@text_of.register
+def _(result: VerifiedConsistency) -> str:
+    return (f"consistent: {shown(result.old.origin)} grew from tree size {result.old.size} to "
+            f"{result.new.size} without changing a leaf")

@@ -7,13 +7,12 @@ unreserved inventory and its ``reserved`` every credit reserved in the batch; an
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from ledger import topics
 from ledger.errors import AccountNotFound
 from ledger.projections.runner import Database, Item, Projection
 from ledger.serials import SerialRange, ranges_from_lists, total
+from ledger.topics import ACCOUNT_OPENED, BATCH_EVENTS
 from ledger.views import BalanceLine, BalanceView
 
 ADD = (
@@ -30,6 +29,7 @@ class Balances(Projection):
 
     name = "balances"
     tables = ("balances", "balance_batches", "balance_holders")
+    topics = (ACCOUNT_OPENED, *BATCH_EVENTS)
     ddl = (
         "CREATE TABLE IF NOT EXISTS balance_holders (holder TEXT PRIMARY KEY, role TEXT NOT NULL)",
         # position: the batch's Minted notification, so lines list batches in mint order.
@@ -41,21 +41,8 @@ class Balances(Projection):
     )
 
     def __init__(self) -> None:
-        self.handlers: dict[str, Callable[[Database, Item], None]] = {
-            topics.ACCOUNT_OPENED: self.opened,
-            topics.BATCH_MINTED: self.minted,
-            topics.BATCH_RESERVED: self.reserved,
-            topics.BATCH_RELEASED: self.released,
-            topics.BATCH_SETTLED: self.settled,
-            topics.BATCH_TRANSFERRED: self.transferred,
-            topics.BATCH_RETIRED: self.retired,
-        }
-        self.topics = tuple(self.handlers)
         # batch id -> (reference, operator): fixed at mint, so safe to keep across batches.
         self._batches: dict[str, tuple[str, str]] = {}
-
-    def apply(self, tx: Database, item: Item) -> None:
-        self.handlers[item.notification.topic](tx, item)
 
     def opened(self, tx: Database, item: Item) -> None:
         e = item.event

@@ -8,11 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ledger import topics
 from ledger.projections.runner import Database, Item, Projection
-
-RECORDED = topics.RETIREMENT_RECORDED
-
+from ledger.topics import RETIREMENT_RECORDED
 
 COLUMNS = (
     "retirement", "retired_at", "year", "buyer", "holder", "beneficiary", "batch", "source",
@@ -26,7 +23,7 @@ class Retirements(Projection):
 
     name = "retirements"
     tables = ("retirements",)
-    topics = (RECORDED,)
+    topics = (RETIREMENT_RECORDED,)
     ddl = (
         # The retirement id as primary key: an event applied twice fails instead of counting.
         "CREATE TABLE IF NOT EXISTS retirements (retirement TEXT PRIMARY KEY, "
@@ -37,9 +34,6 @@ class Retirements(Projection):
         "claim_period TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS retirements_by_buyer ON retirements (buyer, year)",
     )
-
-    def apply(self, tx: Database, item: Item) -> None:
-        self.recorded(tx, item)
 
     def recorded(self, tx: Database, item: Item) -> None:
         e = item.event

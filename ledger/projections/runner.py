@@ -15,9 +15,8 @@ mapper (every signature is checked) and give each handler both.
 from __future__ import annotations
 
 import time
-from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -53,11 +52,12 @@ class Item:
     event: Any
 
 
-class Projection(ABC):
+class Projection:
     """A read model: the tables it owns and how one event changes them.
 
     ``topics`` selects the events it reads (empty: every event). ``apply`` runs inside the
-    chunk's transaction; raising stops the projection with nothing of the chunk written.
+    chunk's transaction; raising stops the projection with nothing of the chunk written. By
+    default it calls the handler named after the event: ``minted`` for ``….Minted``.
     """
 
     name: ClassVar[str]
@@ -65,11 +65,13 @@ class Projection(ABC):
     """CREATE TABLE / CREATE INDEX IF NOT EXISTS statements."""
     tables: ClassVar[tuple[str, ...]]
     """The tables a rebuild drops."""
-    topics: tuple[str, ...] = ()
+    topics: ClassVar[tuple[str, ...]] = ()
 
-    @abstractmethod
     def apply(self, tx: Database, item: Item) -> None:
         """Change the projection's rows for one event, through ``tx``."""
+        handler: Callable[[Database, Item], None] = getattr(
+            self, item.notification.topic.rpartition(".")[2].lower())
+        handler(tx, item)
 
 
 class Decoder:

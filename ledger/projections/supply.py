@@ -6,13 +6,12 @@ cannot drift from them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from ledger import topics
 from ledger.errors import ConservationViolated, InvalidArgument
 from ledger.projections.runner import Database, Item, Projection
 from ledger.serials import SerialRange, ranges_from_lists, total
+from ledger.topics import BATCH_EVENTS
 
 POOLS = ("available", "reserved", "held", "retired")
 COUNTS = ("minted", *POOLS)
@@ -35,6 +34,7 @@ class Supply(Projection):
 
     name = "supply"
     tables = ("supply",)
+    topics = BATCH_EVENTS
     ddl = (
         # position: the batch's Minted notification, so batches list in mint order.
         "CREATE TABLE IF NOT EXISTS supply (batch_id TEXT PRIMARY KEY, "
@@ -45,20 +45,8 @@ class Supply(Projection):
     )
 
     def __init__(self) -> None:
-        self.handlers: dict[str, Callable[[Database, Item], None]] = {
-            topics.BATCH_MINTED: self.minted,
-            topics.BATCH_RESERVED: self.reserved,
-            topics.BATCH_RELEASED: self.released,
-            topics.BATCH_SETTLED: self.settled,
-            topics.BATCH_TRANSFERRED: self.transferred,
-            topics.BATCH_RETIRED: self.retired,
-        }
-        self.topics = tuple(self.handlers)
         # batch id -> operator: fixed at mint, so safe to keep across batches.
         self._operators: dict[str, str] = {}
-
-    def apply(self, tx: Database, item: Item) -> None:
-        self.handlers[item.notification.topic](tx, item)
 
     def minted(self, tx: Database, item: Item) -> None:
         e = item.event

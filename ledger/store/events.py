@@ -8,11 +8,11 @@ Use cases never hold it directly: a :class:`~ledger.usecases.unit.UnitOfWork` co
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-import psycopg_pool
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, OriginatorVersionError
 from eventsourcing.persistence import Mapper
@@ -52,7 +52,11 @@ class EventStore(Application[UUID]):
         """On PostgreSQL, TCP keepalives on the library's connection pool too."""
         factory = super().construct_factory(env)
         pool = getattr(getattr(factory, "datastore", None), "pool", None)
-        if isinstance(pool, psycopg_pool.ConnectionPool) and isinstance(pool.kwargs, dict):
+        # psycopg_pool is imported only on PostgreSQL (by eventsourcing.postgres): SQLite
+        # commands never load psycopg.
+        pools = sys.modules.get("psycopg_pool")
+        if pools is not None and isinstance(pool, pools.ConnectionPool) \
+                and isinstance(pool.kwargs, dict):
             pool.kwargs.update(PG_TCP_SETTINGS)
         return factory
 
