@@ -33,8 +33,9 @@ import psycopg
 from eventsourcing.persistence import StoredEvent
 
 from bench.common import median, print_table, temp_dir, timed, write_json
+from ledger.projections.connect import open_database
 from ledger.projections.registry import PROJECTIONS
-from ledger.projections.runner import Database, catch_up, open_database, read_position
+from ledger.projections.runner import Database, catch_up, read_position
 from ledger.settings import Settings
 from ledger.usecases import accounts, holdings, minting, reservations, setup
 from ledger.usecases.projecting import runners

@@ -29,8 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg
 
 from bench.common import median, print_table, temp_dir, write_json
+from ledger.projections.connect import open_database
 from ledger.projections.merkle_log import MerkleLog, prefetched
-from ledger.projections.runner import Database, Runner, catch_up, open_database
+from ledger.projections.runner import Database, Runner, catch_up
 from ledger.settings import Settings
 from ledger.store.location import StoreLocation
 from ledger.transparency import merkle

@@ -13,7 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ledger.projections.database import Database, open_database
+from ledger.projections.connect import open_database
+from ledger.projections.database import Database
 from ledger.settings import Settings
 from ledger.usecases import setup
 from ledger.usecases.unit import UnitOfWork

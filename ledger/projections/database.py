@@ -9,11 +9,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-import psycopg
-from psycopg import sql
-
-from ledger.errors import NotFound, StoreUnavailable
-from ledger.store.location import PG_TCP_SETTINGS, StoreLocation
+from ledger.errors import LedgerError, NotFound, StoreUnavailable
+from ledger.store.location import StoreLocation
 
 
 class Database(ABC):
@@ -21,6 +18,8 @@ class Database(ABC):
     placeholders and the SQL that SQLite and PostgreSQL share."""
 
     conn: Any
+    driver_errors: tuple[type[Exception], ...]
+    """What the driver raises when the database refuses or fails to answer."""
 
     @abstractmethod
     def locked(self, name: str) -> AbstractContextManager[Database]:
@@ -30,14 +29,14 @@ class Database(ABC):
         """Run one statement; its rows, if it returns any."""
         try:
             cursor = self.conn.execute(self.dialect(statement), params)
-        except (sqlite3.OperationalError, psycopg.OperationalError) as e:
-            if "no such table" in str(e):
-                raise not_built(first_line(e)) from None
-            raise StoreUnavailable(f"expected the store to answer, found: {first_line(e)}") \
-                from None
-        except psycopg.errors.UndefinedTable as e:
-            raise not_built(first_line(e)) from None
+        except self.driver_errors as e:
+            raise self.refusal(e) from None
         return list(cursor.fetchall()) if cursor.description else []
+
+    @abstractmethod
+    def refusal(self, error: Exception) -> LedgerError:
+        """The ledger's error for a driver's: a projection not built yet, or the store
+        unavailable."""
 
     def dialect(self, statement: str) -> str:
         """The statement in this database's placeholder style."""
@@ -51,8 +50,15 @@ class SQLiteDatabase(Database):
     """The store's SQLite file, through a connection of our own (the library's never starts
     a transaction with BEGIN IMMEDIATE)."""
 
+    driver_errors = (sqlite3.OperationalError,)
+
     def __init__(self, path: str, timeout: float) -> None:
         self.conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+
+    def refusal(self, error: Exception) -> LedgerError:
+        if "no such table" in str(error):
+            return not_built(first_line(error))
+        return StoreUnavailable(f"expected the store to answer, found: {first_line(error)}")
 
     @contextmanager
     def locked(self, name: str) -> Iterator[Database]:
@@ -67,45 +73,10 @@ class SQLiteDatabase(Database):
                 self.conn.rollback()
 
 
-class PostgresDatabase(Database):
-    """The store's PostgreSQL schema, as the search path of a connection of our own."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.schema = env.get("POSTGRES_SCHEMA", "public")
-        self.conn = psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"], connect_timeout=env["POSTGRES_CONNECT_TIMEOUT"],
-            autocommit=True, **PG_TCP_SETTINGS,
-        )
-        self.conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
-
-    def dialect(self, statement: str) -> str:
-        return statement.replace("?", "%s")  # our statements hold no literal "?"
-
-    @contextmanager
-    def locked(self, name: str) -> Iterator[Database]:
-        with self.conn.transaction():
-            # Released at COMMIT or ROLLBACK, and when a killed runner's connection drops.
-            self.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [f"{self.schema}.{name}"]
-            )
-            yield self
-
-
-def open_database(location: StoreLocation) -> Database:
-    """A connection to the store's database (its SQLite file, its PostgreSQL schema)."""
-    if not location.exists():  # sqlite3.connect would make an empty file
-        raise NotFound(f"no ledger at {location.redacted} (run `ledger init`, or give --db)")
-    env = location.env()
-    try:
-        if location.is_postgres:
-            return PostgresDatabase(env)
-        return SQLiteDatabase(env["SQLITE_DBNAME"], float(env["SQLITE_LOCK_TIMEOUT"]))
-    except (sqlite3.Error, psycopg.Error) as e:
-        raise StoreUnavailable(
-            f"store {location.redacted}: expected it reachable, found: {first_line(e)}"
-        ) from None
+def unreachable(location: StoreLocation, error: Exception) -> StoreUnavailable:
+    return StoreUnavailable(
+        f"store {location.redacted}: expected it reachable, found: {first_line(error)}"
+    )
 
 
 def first_line(error: Exception) -> str:

@@ -28,7 +28,6 @@ from ledger.progress import Progress, silent
 from ledger.projections.database import Database as Database
 from ledger.projections.database import SQLiteDatabase as SQLiteDatabase
 from ledger.projections.database import not_built
-from ledger.projections.database import open_database as open_database
 from ledger.store.events import EventStore
 
 CHUNK_SIZE = 500

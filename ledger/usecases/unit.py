@@ -37,7 +37,8 @@ from ledger.errors import (
     ReservationNotFound,
     RetirementNotFound,
 )
-from ledger.projections.database import Database, open_database
+from ledger.projections.connect import open_database
+from ledger.projections.database import Database
 from ledger.settings import Settings
 from ledger.signing.keys import Keyring
 from ledger.store.events import EventStore

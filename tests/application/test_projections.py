@@ -13,6 +13,7 @@ import pytest
 
 from ledger.errors import AccountNotFound, ConservationViolated, LedgerError, NotFound
 from ledger.projections.balances import Balances, balance, balances
+from ledger.projections.connect import open_database
 from ledger.projections.retirements import Retirements, retirements, totals
 from ledger.projections.runner import (
     Database,
@@ -21,7 +22,6 @@ from ledger.projections.runner import (
     Projection,
     Runner,
     catch_up,
-    open_database,
 )
 from ledger.projections.supply import Supply, supply
 from ledger.settings import Settings

@@ -31,3 +31,13 @@ def loaded(*args: str, cwd: Path | None = None) -> set[str]:
 def test_help_loads_none_of_the_heavy_libraries() -> None:
     assert loaded("--help") & set(HEAVY) == set()
     assert loaded("retire", "--help") & {"psycopg", "fastapi", "uvicorn", "jinja2"} == set()
+
+
+def test_a_read_on_sqlite_loads_no_postgresql_driver_and_no_pydantic(tmp_path: Path) -> None:
+    env_args = ("--db", str(tmp_path / "ledger.db"), "--key-dir", str(tmp_path / "keys"))
+    ledger = Path(sys.executable).with_name("ledger")
+    for command in (["init"], ["project"]):
+        subprocess.run([str(ledger), *command, *env_args], check=True, capture_output=True,
+                       timeout=60)
+    found = loaded("balance", "operator", "--no-catch-up", *env_args)
+    assert found & {"psycopg", "psycopg_pool", "pydantic", "fastapi", "jinja2"} == set()

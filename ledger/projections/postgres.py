@@ -1,0 +1,55 @@
+"""The projections' connection to a PostgreSQL store (psycopg is imported only here, so a
+SQLite command never loads it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import sql
+
+from ledger.errors import LedgerError, StoreUnavailable
+from ledger.projections.database import Database, first_line, not_built, unreachable
+from ledger.store.location import PG_TCP_SETTINGS, StoreLocation
+
+
+class PostgresDatabase(Database):
+    """The store's PostgreSQL schema, as the search path of a connection of our own."""
+
+    driver_errors = (psycopg.OperationalError, psycopg.errors.UndefinedTable)
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.schema = env.get("POSTGRES_SCHEMA", "public")
+        self.conn = psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"], connect_timeout=env["POSTGRES_CONNECT_TIMEOUT"],
+            autocommit=True, **PG_TCP_SETTINGS,
+        )
+        self.conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+
+    def refusal(self, error: Exception) -> LedgerError:
+        if isinstance(error, psycopg.errors.UndefinedTable):
+            return not_built(first_line(error))
+        return StoreUnavailable(f"expected the store to answer, found: {first_line(error)}")
+
+    def dialect(self, statement: str) -> str:
+        return statement.replace("?", "%s")  # our statements hold no literal "?"
+
+    @contextmanager
+    def locked(self, name: str) -> Iterator[Database]:
+        with self.conn.transaction():
+            # Released at COMMIT or ROLLBACK, and when a killed runner's connection drops.
+            self.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [f"{self.schema}.{name}"]
+            )
+            yield self
+
+
+def open_postgres(location: StoreLocation, env: dict[str, str]) -> PostgresDatabase:
+    """A connection to the store's schema, or ``store_unavailable``."""
+    try:
+        return PostgresDatabase(env)
+    except psycopg.Error as e:
+        raise unreachable(location, e) from None
