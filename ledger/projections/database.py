@@ -13,7 +13,7 @@ import psycopg
 from psycopg import sql
 
 from ledger.errors import NotFound, StoreUnavailable
-from ledger.store.location import PG_TCP_SETTINGS, StoreLocation
+from ledger.store.location import PG_TCP_SETTINGS, StoreLocation, read_only_store
 
 
 class Database(ABC):
@@ -43,6 +43,10 @@ class Database(ABC):
         """The statement in this database's placeholder style."""
         return statement
 
+    @abstractmethod
+    def read_only(self) -> bool:
+        """Whether the database refuses writes (a PostgreSQL hot standby)."""
+
     def close(self) -> None:
         self.conn.close()
 
@@ -66,11 +70,16 @@ class SQLiteDatabase(Database):
             if self.conn.in_transaction:
                 self.conn.rollback()
 
+    def read_only(self) -> bool:
+        return False  # an embedded file is its own primary: it has no standbys
+
 
 class PostgresDatabase(Database):
     """The store's PostgreSQL schema, as the search path of a connection of our own."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, location: StoreLocation) -> None:
+        env = location.env()
+        self.location = location
         self.schema = env.get("POSTGRES_SCHEMA", "public")
         self.conn = psycopg.connect(
             dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
@@ -80,8 +89,19 @@ class PostgresDatabase(Database):
         )
         self.conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
 
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return super().execute(statement, params)
+        except psycopg.errors.ReadOnlySqlTransaction:
+            raise read_only_store(self.location) from None
+
     def dialect(self, statement: str) -> str:
         return statement.replace("?", "%s")  # our statements hold no literal "?"
+
+    def read_only(self) -> bool:
+        """Asked of the server: a hot standby's transactions, and a session made read-only
+        (``default_transaction_read_only``), are all read-only."""
+        return bool(self.execute("SHOW transaction_read_only")[0][0] == "on")
 
     @contextmanager
     def locked(self, name: str) -> Iterator[Database]:
@@ -100,7 +120,7 @@ def open_database(location: StoreLocation) -> Database:
     env = location.env()
     try:
         if location.is_postgres:
-            return PostgresDatabase(env)
+            return PostgresDatabase(location)
         return SQLiteDatabase(env["SQLITE_DBNAME"], float(env["SQLITE_LOCK_TIMEOUT"]))
     except (sqlite3.Error, psycopg.Error) as e:
         raise StoreUnavailable(
