@@ -25,6 +25,7 @@ pytestmark = pytest.mark.postgres
 
 LEAF = "ART:ART102-2021-11"
 DAC = "Puro:TXDAC01-2026-0007"
+EXPORTS = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
 Cli = Callable[..., Result]
 
 
@@ -132,6 +133,10 @@ def test_a_hot_standby_serves_every_read_and_proofs_byte_identical_to_the_primar
     assert grew == ok(primary("consistency", str(old), str(new))).out
     audited = ok(replica("audit", "--jobs", "1", "--json")).json()
     assert audited["problems"] == [] and audited["notes"] == []
+    export = EXPORTS / "art_issuances.csv"
+    compared = replica("reconcile", export, "--json")
+    assert "Traceback" not in compared.err and compared.code in (0, 5)
+    assert compared.json() == primary("reconcile", export, "--json").json()
 
 
 def test_on_a_hot_standby_a_reader_sees_the_projections_as_they_are_and_no_unsigned_proof(
