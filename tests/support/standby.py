@@ -115,8 +115,7 @@ def standby_pair() -> Iterator[StandbyPair]:
         yield pair
     finally:
         for data in reversed(started):  # the standby first, then its primary
-            subprocess.run(_as_postgres(bindir / "pg_ctl", "stop", "-m", "fast", "-w",
-                                        "-D", data), capture_output=True, timeout=60)
+            _stop(bindir, data)
         shutil.rmtree(directory, ignore_errors=True)
 
 
@@ -146,7 +145,7 @@ def server_bindir() -> Path:
 
 def spare_ports(count: int) -> list[int]:
     """Ports of 127.0.0.1 nothing listens on now (never 5432, the shared server's)."""
-    sockets = []
+    sockets: list[socket.socket] = []
     try:
         while len(sockets) < count:
             s = socket.socket()
@@ -180,6 +179,20 @@ def _start(pair: StandbyPair, data: Path, started: list[Path]) -> None:
         raise RuntimeError("\n".join([str(e), *tail])) from None
 
 
+def _stop(bindir: Path, data: Path) -> None:
+    """Stop a server we started (one already stopped is fine); if a fast shutdown hangs, an
+    immediate one: the directory goes next either way."""
+    for mode in ("fast", "immediate"):
+        try:
+            subprocess.run(_as_postgres(bindir / "pg_ctl", "stop", "-m", mode, "-w", "-t",
+                                        str(int(TIMEOUT_S)), "-D", data),
+                           capture_output=True, timeout=TIMEOUT_S * 2)
+        except subprocess.TimeoutExpired:
+            continue
+        if not (data / "postmaster.pid").exists():
+            return
+
+
 def _run(*command: str | Path) -> None:
     done = subprocess.run(_as_postgres(*command), capture_output=True, text=True,
                           timeout=TIMEOUT_S * 2)
@@ -208,7 +221,7 @@ def _has_user(name: str) -> bool:
 
 
 def _one(conn: psycopg.Connection[tuple[object, ...]], query: str, *params: object) -> object:
-    row = conn.execute(query, params).fetchone()  # type: ignore[arg-type]
+    row = conn.execute(query, params).fetchone()
     return row[0] if row else None
 
 
