@@ -41,6 +41,18 @@ class StoreUnavailable(LedgerError):
               "(re-run with the same `--idempotency-key`)")
 
 
+class ReadOnlyStore(LedgerError):
+    """The store is read-only (a PostgreSQL hot standby) and the command writes: run it on the
+    primary.
+
+    On a read-only store the reads answer as the store is: projections are not caught up
+    first, and proofs come from the signed checkpoints only (``not_checkpointed`` until one
+    covers the retirement).
+    """
+
+    code = "read_only_store"
+
+
 # --- 2: usage --------------------------------------------------------------------------------
 
 

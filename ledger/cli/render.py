@@ -109,3 +109,7 @@ class StderrProgress:
         rate = done / max(now - self.started, 1e-9)
         of = f" of {total} ({100 * done // max(total, 1)}%)" if total is not None else ""
         say(f"{what}: {done}{of}, {rate:,.0f}/s")
+
+    def note(self, message: str) -> None:
+        """A note is said at once, never held back like progress."""
+        say(message)

@@ -42,6 +42,10 @@ class Database(ABC):
         """The statement in this database's placeholder style."""
         return statement
 
+    @abstractmethod
+    def read_only(self) -> bool:
+        """Whether the database refuses writes (a PostgreSQL hot standby)."""
+
     def close(self) -> None:
         self.conn.close()
 
@@ -71,6 +75,9 @@ class SQLiteDatabase(Database):
         finally:
             if self.conn.in_transaction:
                 self.conn.rollback()
+
+    def read_only(self) -> bool:
+        return False  # an embedded file is its own primary: it has no standbys
 
 
 def unreachable(location: StoreLocation, error: Exception) -> StoreUnavailable:

@@ -11,15 +11,17 @@ from psycopg import sql
 
 from ledger.errors import LedgerError, StoreUnavailable
 from ledger.projections.database import Database, first_line, not_built, unreachable
-from ledger.store.location import PG_TCP_SETTINGS, StoreLocation
+from ledger.store.location import PG_TCP_SETTINGS, StoreLocation, read_only_store
 
 
 class PostgresDatabase(Database):
     """The store's PostgreSQL schema, as the search path of a connection of our own."""
 
-    driver_errors = (psycopg.OperationalError, psycopg.errors.UndefinedTable)
+    driver_errors = (psycopg.OperationalError, psycopg.errors.UndefinedTable,
+                     psycopg.errors.ReadOnlySqlTransaction)
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, location: StoreLocation, env: dict[str, str]) -> None:
+        self.location = location
         self.schema = env.get("POSTGRES_SCHEMA", "public")
         self.conn = psycopg.connect(
             dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
@@ -32,10 +34,17 @@ class PostgresDatabase(Database):
     def refusal(self, error: Exception) -> LedgerError:
         if isinstance(error, psycopg.errors.UndefinedTable):
             return not_built(first_line(error))
+        if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
+            return read_only_store(self.location)
         return StoreUnavailable(f"expected the store to answer, found: {first_line(error)}")
 
     def dialect(self, statement: str) -> str:
         return statement.replace("?", "%s")  # our statements hold no literal "?"
+
+    def read_only(self) -> bool:
+        """Asked of the server: a hot standby's transactions, and a session made read-only
+        (``default_transaction_read_only``), are all read-only."""
+        return bool(self.execute("SHOW transaction_read_only")[0][0] == "on")
 
     @contextmanager
     def locked(self, name: str) -> Iterator[Database]:
@@ -50,6 +59,6 @@ class PostgresDatabase(Database):
 def open_postgres(location: StoreLocation, env: dict[str, str]) -> PostgresDatabase:
     """A connection to the store's schema, or ``store_unavailable``."""
     try:
-        return PostgresDatabase(env)
+        return PostgresDatabase(location, env)
     except psycopg.Error as e:
         raise unreachable(location, e) from None

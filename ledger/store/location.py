@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import psycopg
 from eventsourcing.persistence import PersistenceError
 
-from ledger.errors import InvalidArgument, NotFound, StoreUnavailable
+from ledger.errors import InvalidArgument, NotFound, ReadOnlyStore, StoreUnavailable
 
 DEFAULT_DB = "ledger.db"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
@@ -101,12 +102,21 @@ class StoreLocation:
         return env
 
 
+def read_only_store(location: StoreLocation) -> ReadOnlyStore:
+    """The refusal of a write by a read-only server (SQLSTATE 25006: a hot standby)."""
+    return ReadOnlyStore(f"store {location.redacted}: expected a writable primary, found a "
+                         "read-only server (a hot standby); run writes on the primary")
+
+
 @contextmanager
 def store_errors(location: StoreLocation) -> Iterator[None]:
-    """A database that is down or unreachable is a clear error, the password removed."""
+    """A database that is down or unreachable, or that refuses writes (a hot standby), is a
+    clear error, the password removed."""
     try:
         yield
     except PersistenceError as e:
+        if isinstance(e.__cause__, psycopg.errors.ReadOnlySqlTransaction):
+            raise read_only_store(location) from None
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         if "does not exist" in reason:
             raise NotFound(

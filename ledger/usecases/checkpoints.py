@@ -4,7 +4,8 @@
 consistent with the last one signed: the operator never signs two heads that disagree, and a
 signed checkpoint is never replaced. ``prove_retirement`` bundles a retirement event with its
 inclusion path in a checkpoint that covers it (signing one first when none does), and checks
-the bundle as a buyer would before returning it.
+the bundle as a buyer would before returning it; on a read-only store (a hot standby) it reads
+the proof as stored, signing nothing.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def list_checkpoints(uow: UnitOfWork) -> CheckpointsView:
 def prove_retirement(uow: UnitOfWork, *, retirement: str) -> ProofBundle:
     """The proof bundle of a retirement (by id or idempotency key) in the latest checkpoint
     that covers it, signing one first when none does; checked against the trust list before
-    it is returned."""
+    it is returned. On a read-only store, :func:`read_proof`: nothing caught up or signed."""
+    if uow.read_only:
+        return read_proof(uow, retirement=retirement)
     recorded = uow.load_retirement(retirement)
     bring_log_up_to_date(uow)
     leaf = merkle_log.leaf_of(uow.db, recorded.id, 1)
@@ -81,6 +84,7 @@ def bring_log_up_to_date(uow: UnitOfWork) -> int:
 
 def sign_head(uow: UnitOfWork) -> CheckpointView:
     """Sign the current tree head, unless the latest checkpoint already is that head."""
+    uow.require_writable()
     size = bring_log_up_to_date(uow)
     if size == 0:
         raise NotFound("the log is empty: nothing to sign")

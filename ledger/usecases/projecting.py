@@ -17,7 +17,9 @@ from ledger.views import ProjectionStatus, StatusView
 
 def runners(uow: UnitOfWork, names: Sequence[str], chunk_size: int = CHUNK_SIZE
             ) -> list[Runner]:
-    """Runners for the projections ``names``, sharing one decoder (each event verified once)."""
+    """Runners for the projections ``names``, sharing one decoder (each event verified once).
+    They write, so a read-only store refuses them."""
+    uow.require_writable()
     decoder = Decoder(uow.events)
     return [Runner(uow.events, uow.db, PROJECTIONS[n](), chunk_size, decoder) for n in names]
 

@@ -2,7 +2,8 @@
 supply and retirements from the projections.
 
 A projection query first catches its projection up, so the numbers are current; with
-``catch_up=False`` it reads the rows as they are (a hot standby, a replica) and needs no keys.
+``catch_up=False`` it reads the rows as they are and needs no keys. On a read-only store (a
+hot standby) it reads them as they are too, and notes so with the projection's position.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from ledger.aggregates.account import Account
 from ledger.aggregates.reservation import Reservation
 from ledger.aggregates.retirement import Retirement
 from ledger.aggregates.transfer import Transfer
-from ledger.progress import Progress, silent
+from ledger.progress import Progress, note, silent
 from ledger.projections import balances, retirements, supply
 from ledger.usecases import projecting
 from ledger.usecases.unit import UnitOfWork
@@ -95,8 +96,15 @@ def retired(uow: UnitOfWork, *, buyer: str | None = None, year: int | None = Non
 
 
 def _current(uow: UnitOfWork, name: str, catch_up: bool, progress: Progress) -> None:
-    if catch_up:
-        projecting.catch_up(uow, names=[name], progress=progress)
+    if not catch_up:
+        return
+    if uow.read_only:
+        at = projecting.position(uow, name, uow.events.head())
+        if at.position is not None:  # else the query says it was never built
+            note(progress, f"read-only store: reading the projection {name} as it is, at "
+                           f"position {at.position} of {at.head}")
+        return
+    projecting.catch_up(uow, names=[name], progress=progress)
 
 
 # --- views of aggregates --------------------------------------------------------------------

@@ -116,6 +116,7 @@ def _end(uow: UnitOfWork, ref: str, how: Literal["settle", "release"]) -> Reserv
 
 def expire_due(uow: UnitOfWork) -> list[ReservationView]:
     """Sweep: every open reservation past its expiry returns its credits."""
+    uow.require_writable()  # a sweep pointed at a standby fails, even with nothing due
     expired = []
     for rid in reservation_ids(uow):
         def decide(rid: UUID = rid) -> tuple[list[Aggregate], ReservationView | None]:

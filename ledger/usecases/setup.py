@@ -30,12 +30,13 @@ def initialise(settings: Settings, *, origin: str = DEFAULT_ORIGIN, operator: st
     changes nothing."""
     check_key_name(key_name)
     location, keys = settings.location, settings.keys
-    key_created = not keys.exists()
-    if key_created:
-        keys.create(key_name)
     if not location.is_postgres:
         location.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     with open_unit(settings, create=True) as unit:
+        unit.require_writable()  # a hot standby gets nothing, not even a new key
+        key_created = not keys.exists()
+        if key_created:
+            keys.create(key_name)
         registered = register_operator(unit, origin=origin, handle=operator, name=operator_name)
     return InitView(location.redacted, str(keys.path), key_created, registered.origin,
                     registered.handle, registered.verifier_keys[-1])
@@ -90,6 +91,7 @@ def rotate_key(uow: UnitOfWork, *, name: str | None = None) -> RotationView:
     opened (:meth:`~ledger.usecases.unit.UnitOfWork.events`): the log never names a key that
     is not on disk.
     """
+    uow.require_writable()  # before a key is staged
     keys = uow.settings.keys
     old = uow.keyring.require_signer()
     new = Signer(name or old.name, Ed25519PrivateKey.generate())

@@ -5,6 +5,8 @@ use, so a read of the projections alone never needs the keys), the projections' 
 keys, and the clock. ``atomically`` runs a use case's decision from freshly loaded state and
 saves everything it changed in one transaction, retrying when another writer got in first;
 inside ``transaction()`` several use cases share one in-memory state and one save (bulk import).
+A read-only store (a PostgreSQL hot standby) refuses every write up front with
+``read_only_store``: ``read_only`` says so, asked of the server once per unit.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from ledger.projections.database import Database
 from ledger.settings import Settings
 from ledger.signing.keys import Keyring
 from ledger.store.events import EventStore
-from ledger.store.location import store_errors
+from ledger.store.location import read_only_store, store_errors
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
@@ -74,6 +76,7 @@ class UnitOfWork:
         self.clock = clock
         self._events: EventStore | None = None
         self._db: Database | None = None
+        self._read_only: bool | None = None
         self._pending: dict[UUID, Aggregate] | None = None
 
     # --- what it composes ------------------------------------------------------------------
@@ -89,8 +92,8 @@ class UnitOfWork:
             with store_errors(self.location):
                 self._events = self.event_store(self.location.env(create_tables=self.create),
                                           keys.keyring(with_signer=self.sign))
-            if self.sign and keys.staged_key_exists():
-                self._finish_interrupted_rotation()
+            if self.sign and keys.staged_key_exists() and not self.read_only:
+                self._finish_interrupted_rotation()  # the primary's to finish, not a standby's
         return self._events
 
     @property
@@ -99,6 +102,19 @@ class UnitOfWork:
         if self._db is None:
             self._db = open_database(self.location)
         return self._db
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the store refuses writes (a PostgreSQL hot standby), asked once per unit;
+        an embedded SQLite file is not opened to ask (`ledger init` has yet to make it)."""
+        if self._read_only is None:
+            self._read_only = self.location.is_postgres and self.db.read_only()
+        return self._read_only
+
+    def require_writable(self) -> None:
+        """Refuse a write on a read-only store, before anything is decided or written."""
+        if self.read_only:
+            raise read_only_store(self.location)
 
     @property
     def keyring(self) -> Keyring:
@@ -175,6 +191,7 @@ class UnitOfWork:
             changed, result = decide()
             self._pending.update((a.id, a) for a in changed)
             return result
+        self.require_writable()
         for attempt in range(MAX_ATTEMPTS):
             changed, result = decide()
             try:
@@ -195,6 +212,7 @@ class UnitOfWork:
         writer raises RecordConflictError: run the whole transaction again."""
         if self._pending is not None:
             raise RuntimeError("transactions do not nest")
+        self.require_writable()
         pending: dict[UUID, Aggregate] = {}
         self._pending = pending
         try:
