@@ -31,6 +31,7 @@ from ledger.views import (
     TransferView,
     TrustExportView,
 )
+from ledger.web.verify_page import VerifyPage
 
 COUNTS = ["minted", "available", "reserved", "held", "retired"]
 
@@ -252,3 +253,8 @@ def _(result: VerifiedRetirement) -> str:
 def _(result: VerifiedConsistency) -> str:
     return (f"consistent: {shown(result.old.origin)} grew from tree size {result.old.size} to "
             f"{result.new.size} without changing a leaf")
+
+
+@text_of.register
+def _(result: VerifyPage) -> str:
+    return result.html
