@@ -1,10 +1,11 @@
 """The page on which a buyer verifies a retirement proof in their own browser.
 
-One self-contained HTML file: ``static/verify.js`` (the checks of
-:func:`ledger.transparency.verify.verify_bundle`) and ``static/page.js`` inlined as its one
-script, ``static/verify.css`` as its one style, and a Content-Security-Policy that allows exactly
-those two by their SHA-256 hashes and nothing else, so the page can load nothing and send
-nothing. The policy is also in the page (a ``<meta>``), so that a saved copy enforces it offline.
+One self-contained HTML file: ``static/python.js`` (the Python semantics the verifier relies
+on), ``static/verify.js`` (the checks of :func:`ledger.transparency.verify.verify_bundle`) and
+``static/page.js`` (the form) inlined as its one script, ``static/verify.css`` as its one
+style, and a Content-Security-Policy that allows exactly those two by their SHA-256 hashes and
+nothing else, so the page can load nothing and send nothing. The policy is also in the page (a
+``<meta>``), so that a saved copy enforces it offline.
 
 The operator's key, when the page is served with one, goes into the page as escaped HTML text,
 never into the script: the script's hash stays the same for every page.
@@ -68,7 +69,7 @@ def _sha256(text: str) -> str:
 def _script() -> str:
     # Inlined whole: an inline script ends at the first "</script" whatever its context, so
     # these files hold none (a test says so).
-    return _static("verify.js") + "\n" + _static("page.js")
+    return "\n".join(_static(name) for name in ("python.js", "verify.js", "page.js"))
 
 
 def _style() -> str:

@@ -46,7 +46,8 @@ def test_the_page_loads_nothing_from_anywhere() -> None:
     assert not re.search(r"https?://", page_html)
 
 
-@pytest.mark.parametrize(("name", "closing"), [("verify.js", "</script"),
+@pytest.mark.parametrize(("name", "closing"), [("python.js", "</script"),
+                                                ("verify.js", "</script"),
                                                 ("page.js", "</script"),
                                                 ("verify.css", "</style")])
 def test_the_inlined_files_cannot_end_their_element_early(name: str, closing: str) -> None:
