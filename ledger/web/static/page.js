@@ -17,7 +17,7 @@
   const useBytes = (bytes, where) => {
     proofBytes = bytes;
     proofText.value = "";
-    proofSource.textContent = `${where}: ${bytes.length} bytes, read exactly as they are.`;
+    proofSource.textContent = `Using ${where}: ${bytes.length} bytes, read exactly as they are.`;
   };
 
   const useFile = async (file) => useBytes(new Uint8Array(await file.arrayBuffer()), file.name);
