@@ -14,7 +14,11 @@ $(BIN)/ledger: pyproject.toml
 demo: $(BIN)/ledger
 	$(BIN)/ledger demo
 
+# The browser tests need Chromium: Debian's, installed here when missing and we are root.
 test: $(BIN)/ledger
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(BIN)/ledger

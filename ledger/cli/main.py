@@ -55,6 +55,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Print the RFC 9162 consistency proof between two signed checkpoints (base64 "
         "hashes, one a line), for `ledger verify-consistency OLD NEW PROOF`."),
     "verify": ("verify", "Check a retirement proof file offline, with no database."),
+    "verify-page": ("verify_page", "Write the web page that checks a proof in a buyer's browser."),
     "verify-consistency": ("verify",
         "Check offline that the log of NEW_CHECKPOINT only grew from OLD_CHECKPOINT."),
     "audit": ("audit",

@@ -10,6 +10,7 @@ from ledger.cli.options import renders, with_unit
 from ledger.usecases import tiles
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import PublishView
+from ledger.web.verify_page import verify_page
 
 
 @click.command()
@@ -18,5 +19,7 @@ from ledger.views import PublishView
 @with_unit(sign=False)
 def publish(uow: UnitOfWork, directory: str) -> PublishView:
     """Write the latest signed checkpoint and every tile and entry bundle of its tree (C2SP
-    tlog-tiles) under DIR, for any static web server or CDN to serve."""
-    return tiles.publish(uow, directory=Path(directory))
+    tlog-tiles) under DIR, for any static web server or CDN to serve, with verify.html, the
+    buyer's verifier page (the operator's current key filled in)."""
+    page = verify_page(uow.keyring.current().verifier_key)
+    return tiles.publish(uow, directory=Path(directory), pages={"verify.html": page.html})

@@ -4,6 +4,7 @@ published as static files any web server or CDN can serve."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,11 +40,16 @@ def read_tile(uow: UnitOfWork, *, path: str) -> TileData:
     return TileData(tile, _bytes(uow, tile))
 
 
-def publish(uow: UnitOfWork, *, directory: Path) -> PublishView:
+def publish(uow: UnitOfWork, *, directory: Path, pages: Mapping[str, str] = {}
+            ) -> PublishView:
     """Write the latest checkpoint and every tile and entry bundle of its tree as static files
-    under ``directory`` (a monitor fetches ``checkpoint``, then ``tile/…``)."""
+    under ``directory`` (a monitor fetches ``checkpoint``, then ``tile/…``), and ``pages``
+    (name -> text) beside them."""
     checkpoint = latest_checkpoint(uow)
-    files = 0
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in pages.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    files = len(pages)
     for tile in tiles.tiles_of(checkpoint.tree_size):
         target = directory / tile.path
         target.parent.mkdir(parents=True, exist_ok=True)

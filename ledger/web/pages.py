@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ledger.usecases import public
 from ledger.usecases.unit import UnitOfWork
 from ledger.web.reader import Reader
+from ledger.web.verify_page import verify_page
 
 router = APIRouter(include_in_schema=False)
 templates = Environment(
@@ -50,6 +51,16 @@ async def retirement(request: Request, retirement: UUID) -> Response:
         encoded = base64.urlsafe_b64encode(shown.proof).decode().rstrip("=")
         verify = f"/verify#proof={encoded}&key={quote(key, safe='')}"
     return render("retirement.html", r=shown, v=shown.retirement, verify=verify)
+
+
+@router.get("/verify")
+async def verify(request: Request) -> Response:
+    """The buyer's verifier, with the key this service trusts filled in (the page warns that
+    the key must come from an independent source); its policy allows only its own script."""
+    reader: Reader = request.app.state.reader
+    key = await reader.read(lambda uow: uow.keyring.current().verifier_key)
+    page = verify_page(key)
+    return HTMLResponse(page.html, headers={"Content-Security-Policy": page.csp})
 
 
 def error_page(request: Request, status: int, code: str, message: str) -> Response:

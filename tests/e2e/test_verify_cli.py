@@ -14,6 +14,7 @@ from ledger.signing.keys import write_trust
 from ledger.transparency.bundle import ProofBundle, bundle_json
 from ledger.transparency.merkle import consistency_proof
 from ledger.transparency.verify import format_consistency_proof
+from ledger.web.verify_page import verify_page
 from tests.support.cli import Run
 from tests.unit.transparency.test_bundle import build_scenario
 
@@ -203,3 +204,28 @@ def test_the_installed_command_verifies_a_proof(files: dict[str, Path], tmp_path
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("verified: acme retired 25 credits")
     assert not (tmp_path / "ledger.db").exists()
+
+
+def test_verify_page_writes_the_self_contained_page(run: Run, tmp_path: Path) -> None:
+    result = run("verify-page", "-o", tmp_path / "verify.html")
+    assert (result.code, result.err) == (0, f"wrote {tmp_path / 'verify.html'}\n")
+    assert (tmp_path / "verify.html").read_text(encoding="utf-8") == verify_page().html
+
+
+def test_verify_page_fills_in_the_key_or_trust_list_it_is_given(
+    run: Run, files: dict[str, Path]
+) -> None:
+    key = files["old.vkey"].read_text().strip()
+    assert run("verify-page", "--key", files["old.vkey"]).out == \
+        verify_page(prefill_key=key).html
+    assert run("verify-page", "--trust", files["trust.json"]).out == \
+        verify_page(prefill_key=files["trust.json"].read_text()).html
+    page = run("verify-page", "--json").json()
+    assert page == verify_page().to_json()
+
+
+def test_verify_page_refuses_a_key_it_cannot_read(run: Run, files: dict[str, Path]) -> None:
+    assert run("verify-page", "--key", "carbon-ledger+00").code == 2
+    assert run("verify-page", "--key", files["old.vkey"], "--trust", files["trust.json"]).code \
+        == 2
+    assert run("verify-page", "--trust", files["before.json"]).code == 4

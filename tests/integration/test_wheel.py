@@ -1,5 +1,6 @@
 """The wheel is what users install: built from the tracked sources, installed in a fresh
-virtual environment, it runs the demo (the example documents ship inside it)."""
+virtual environment, it runs the demo and writes the verify page (the example documents and
+the page's static files ship inside it)."""
 
 from __future__ import annotations
 
@@ -46,3 +47,7 @@ def test_the_wheel_installs_in_a_fresh_environment_and_runs_the_demo(tmp_path: P
     assert demo.returncode == 0, demo.stderr
     assert "verified offline: 2500 credits of ART:ART102-2021-11" in demo.stdout
     assert "audit clean" in demo.stdout
+    page = subprocess.run([str(fresh / "bin" / "ledger"), "verify-page"], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=120, check=False)
+    assert page.returncode == 0, page.stderr  # the page's static files ship in the wheel
+    assert "const ledgerVerify" in page.stdout

@@ -15,7 +15,8 @@ import pytest
 LEDGER = Path(__file__).resolve().parents[2] / "ledger"
 
 LAYERS: list[set[str]] = [
-    {"cli", "web", "schemas"},
+    {"cli", "schemas"},
+    {"web"},
     {"usecases"},
     {"audit", "reconcile"},
     {"projections"},
