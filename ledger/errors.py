@@ -298,6 +298,19 @@ class ConsistencyFailed(VerificationFailed):
     code = "consistency_failed"
 
 
+class LogRolledBack(VerificationFailed):
+    """The log does not extend a checkpoint signed earlier: it is smaller (the store went back
+    in time) or holds other events at that size (it was rewritten).
+
+    The operator's key refuses to sign it: the key directory keeps the latest checkpoint the key
+    signed (`signed-checkpoint`), so the key never signs two different heads of one size.
+    `ledger audit` raises it for a checkpoint held by others (`--checkpoint FILE`) or by the
+    key directory that the log does not extend.
+    """
+
+    code = "log_rolled_back"
+
+
 class MerkleMismatch(VerificationFailed):
     """The stored transparency log's nodes differ from the tree recomputed from the events."""
 
