@@ -228,6 +228,7 @@ def write_trust(path: Path, current: str | None, keys: list[TrustedKey]) -> None
 def read_trust(path: Path) -> tuple[str | None, list[TrustedKey]]:
     """Read a trust list (``trust.json`` or a file from ``ledger keys trust --export``)."""
     try:
+        check_not_shared(path, "a trust list")
         data = json.loads(path.read_text())
         keys = [TrustedKey.from_dict(k) for k in data["keys"]]
     except FileNotFoundError:
@@ -285,11 +286,20 @@ class KeyDirectory:
         if self.exists():
             raise KeyExists(f"{self.path}: expected no operator key yet, found one")
         self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        check_not_shared(self.path, "a key directory")
         signer = Signer(name, Ed25519PrivateKey.generate())
         write_private_key(self.private_key_path, signer.private_key)
         public = TrustedKey(name, signer.private_key.public_key(), valid_from=None)
         write_trust(self.trust_path, public.key_id, [public])
         return signer
+
+    def discard(self, *, directory: bool) -> None:
+        """Remove what :meth:`create` wrote (and the directory itself, when it made it): a
+        failed ``ledger init`` leaves no half key directory behind."""
+        for path in (self.private_key_path, self.trust_path, self.signed_checkpoint_path):
+            path.unlink(missing_ok=True)
+        if directory:
+            self.path.rmdir()
 
     def keyring(self, *, with_signer: bool = True) -> Keyring:
         """The trusted keys, and (``with_signer``) the private key, which must be trusted."""
@@ -298,6 +308,7 @@ class KeyDirectory:
                 f"{self.path}: expected an operator key directory, found none "
                 "(run `ledger init`, or give --key-dir / LEDGER_KEY_DIR)"
             )
+        check_not_shared(self.path, "a key directory")
         current, keys = read_trust(self.trust_path)
         trusted = {k.key_id: k for k in keys}
         signer = None

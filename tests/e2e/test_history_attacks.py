@@ -76,3 +76,24 @@ def test_a_truncated_log_is_never_signed_and_no_size_is_signed_twice(
         assert (refused.code, refused.json()["error"]["code"]) == (5, "log_rolled_back"), command
     sizes = [c["tree_size"] for c in cli("checkpoints", "--json").json()]
     assert newest not in sizes  # the operator's key signed no second head of that size
+
+
+def test_init_with_another_key_directory_creates_no_key_and_a_stray_key_writes_nothing(
+    run: Run, settings: Settings, tmp_path: Path
+) -> None:
+    cli = on(run, settings)
+    signed_history(cli, tmp_path)
+    head = cli("status", "--json").json()[0]["head"]
+    other = Settings(settings.location.url, str(tmp_path / "other-keys"))
+    stray = on(run, other)
+    refused = stray("init", "--json")
+    assert (refused.code, refused.json()["error"]["code"]) == (3, "key_not_found")
+    assert not other.keys.path.exists()
+    assert stray("keys", "init").code == 0  # a key of no ledger, made on purpose
+    for command in (("account", "open", "mallory", "--name", "M", "--role", "buyer",
+                     "--climate-pledge"), ("retire", "--holder", "acme", "--batch", LEAF,
+                     "--quantity", "1", "--beneficiary", "M", "--reason", "r",
+                     "--claim-period", "2025"), ("checkpoint",)):
+        written = stray(*command, "--json")
+        assert (written.code, written.json()["error"]["code"]) == (5, "unknown_key"), command
+    assert cli("status", "--json").json()[0]["head"] == head

@@ -12,7 +12,10 @@ import psycopg
 
 from ledger.projections.database import open_database
 from ledger.settings import Settings
+from ledger.signing.keys import KeyDirectory, Keyring, TrustedKey
 from ledger.store.location import StoreLocation
+from ledger.usecases.unit import UnitOfWork
+from tests.support.clock import Clock
 
 
 @contextmanager
@@ -114,3 +117,14 @@ def zero_node(settings: Settings, level: int, index: int) -> None:
                        [bytes(32), level, index])
     finally:
         database.close()
+
+
+def forger(settings: Settings, stranger: KeyDirectory, trusted: dict[str, TrustedKey],
+           clock: Clock) -> UnitOfWork:
+    """A unit of work that writes straight into the store signed by ``stranger``'s new key,
+    as an attacker's own code would: not through the ledger's refusal to write with any key
+    but the one in force."""
+    forged = stranger.create("mallory")
+    unit = UnitOfWork(settings, sign=False, clock=clock)
+    unit.events.use_keyring(Keyring(forged, {**trusted, forged.key_id: forged.public}))
+    return unit
