@@ -78,6 +78,46 @@ def test_a_truncated_log_is_never_signed_and_no_size_is_signed_twice(
     assert newest not in sizes  # the operator's key signed no second head of that size
 
 
+def test_an_audit_against_held_checkpoints_catches_the_truncated_log(
+    run: Run, settings: Settings, tmp_path: Path
+) -> None:
+    cli = on(run, settings)
+    _, newest = signed_history(cli, tmp_path)
+    delete_newest_retirement(settings, cli, newest)
+    operator = cli("audit", "--jobs", "1", "--json")  # the key directory remembers
+    assert operator.code == 5
+    assert {p["kind"] for p in operator.json()["problems"]} == {"log_rolled_back"}
+
+    # An auditor elsewhere, with the trust list only, and the buyers' proof files.
+    auditor = Settings(settings.location.url, str(tmp_path / "auditor"))
+    (tmp_path / "auditor").mkdir(mode=0o700)
+    assert cli("keys", "trust", "--export", tmp_path / "auditor" / "trust.json").code == 0
+    elsewhere = on(run, auditor)
+    assert elsewhere("audit", "--jobs", "1", "--checkpoint", tmp_path / "ret-1.json").code == 0
+    caught = elsewhere("audit", "--jobs", "1", "--checkpoint", tmp_path / "ret-1.json",
+                       "--checkpoint", tmp_path / "ret-2.json")
+    assert caught.code == 5
+    assert "error[audit_failed]" in caught.err and "the first: log_rolled_back" in caught.err
+    assert str(tmp_path / "ret-2.json") in caught.err
+    assert "went back in time" in caught.out
+
+
+def test_an_audit_of_a_projection_behind_the_log_fails_unless_lag_is_allowed(
+    run: Run, settings: Settings, tmp_path: Path
+) -> None:
+    cli = on(run, settings)
+    signed_history(cli, tmp_path)
+    assert cli("project").code == 0
+    assert cli("audit", "--jobs", "1").code == 0
+    retire(cli, "unprojected")
+    behind = cli("audit", "--jobs", "1", "--json")
+    assert behind.code == 5
+    assert {p["kind"] for p in behind.json()["problems"]} == {"projection_behind"}
+    allowed = cli("audit", "--jobs", "1", "--allow-lag")
+    assert allowed.code == 0 and "not compared" in allowed.out
+    assert "events after the last signed checkpoint" in allowed.out
+
+
 def test_init_with_another_key_directory_creates_no_key_and_a_stray_key_writes_nothing(
     run: Run, settings: Settings, tmp_path: Path
 ) -> None:
