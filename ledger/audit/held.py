@@ -29,11 +29,17 @@ def held_checkpoints(held: Sequence[tuple[str, str]], trusted: list[TrustedKey],
 
 
 def compare_held(held: list[tuple[str, Checkpoint]], roots: dict[int, bytes], covered_to: int,
-                 historical: bool, report: AuditReport) -> None:
+                 historical: bool, origin: str | None, report: AuditReport) -> None:
     """The log must extend each checkpoint held outside the store: hold its size, with its
-    root there."""
+    root there. A checkpoint of another log (``origin``, the operator's registration names it)
+    is a problem of its own."""
     for source, checkpoint in held:
         size = checkpoint.size
+        if origin is not None and checkpoint.origin != origin:
+            report.problems.append(Problem(
+                CheckpointInvalid.code, None, None, None, f"{source}: a checkpoint of the log "
+                f"{origin!r}", f"one of {checkpoint.origin!r}"))
+            continue
         if size == 0:
             continue  # the empty tree: every log extends it
         report.checkpoints_checked += 1

@@ -58,6 +58,8 @@ class Replay:
         """Tree size -> recomputed root, for every size set here (any value) before the run,
         and every signed checkpoint's."""
         self.stored = stored
+        self.origin: str | None = None
+        """The log's origin, as the operator's registration names it."""
 
     @property
     def stop(self) -> bool:
@@ -100,6 +102,7 @@ class Replay:
         if n.topic == topics.OPERATOR_REGISTERED:
             # The log is anchored to its operator: its registration names the first key.
             named = str(envelope.fields["event"]["verifier_key"]).split("+")[1]
+            self.origin = str(envelope.fields["event"]["origin"])
             if self.current_key is not None or key_id != named:
                 self.problem(KeyNotValid.code, n, f"the log's first event, signed by the key "
                              f"it names ({named})", f"key {key_id} after "

@@ -77,7 +77,7 @@ def audit(events: EventStore, db: Database, trusted: list[TrustedKey], *, jobs: 
             report.problems.append(Problem(
                 CheckpointMismatch.code, None, None, None, f"the log to hold the {size} events "
                 f"a signed checkpoint covers", f"{covered_to} events (events were removed)"))
-    compare_held(outside, replay.roots, covered_to, historical, report)
+    compare_held(outside, replay.roots, covered_to, historical, replay.origin, report)
     if historical:
         report.as_of = as_of_figures(replay.state, signed, covered_to)
     else:

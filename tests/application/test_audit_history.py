@@ -120,6 +120,18 @@ def test_a_held_checkpoint_by_an_untrusted_key_is_checkpoint_invalid(
     assert kinds(run(ledger, db, held=[("the stranger's", note)])) == ["checkpoint_invalid"]
 
 
+def test_a_held_checkpoint_of_another_log_is_checkpoint_invalid(
+    ledger: UnitOfWork, db: Database
+) -> None:
+    build(ledger, db)
+    signer = ledger.keyring.require_signer()
+    note = sign_checkpoint(Checkpoint("another.example/log", 1, bytes(32)), signer.name,
+                           signer.private_key)
+    report = run(ledger, db, held=[("the other log's", note)])
+    assert kinds(report) == ["checkpoint_invalid"]
+    assert "another.example/log" in report.problems[0].found
+
+
 def test_one_zeroed_stored_node_is_found_and_named(
     ledger: UnitOfWork, db: Database, settings: Settings
 ) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 
+from ledger import ids
 from ledger.errors import ConsistencyFailed, LogRolledBack, RetirementNotFound
 from ledger.projections import merkle_log
 from ledger.projections.merkle_log import MerkleLog, checkpoints, consistency, tree_size
@@ -16,6 +19,7 @@ from ledger.transparency.verify import verifiers, verify_bundle
 from ledger.usecases import holdings, minting, reservations, setup
 from ledger.usecases.checkpoints import bring_log_up_to_date, prove_retirement, sign_head
 from ledger.usecases.unit import UnitOfWork
+from tests.support import tamper
 from tests.support.builders import issuance, open_buyers
 
 LEAF = "ART:ART102-2021-11"
@@ -177,3 +181,17 @@ def test_the_key_remembers_what_it_signed_before_the_checkpoint_is_stored(
     signed = sign_head(ledger)  # the same head again: Ed25519 signs it to the same note
     assert signed.note == memory.read_text()
     assert checkpoints(db) == [signed]
+
+
+def test_without_the_keys_memory_a_log_shorter_than_a_stored_checkpoint_is_not_signed(
+    ledger: UnitOfWork, db: Database, settings: Settings
+) -> None:
+    retired = history(ledger, 2)
+    signed = sign_head(ledger)
+    ledger.settings.keys.signed_checkpoint_path.unlink()  # a key directory from before #18
+    batch = ids.batch_id(LEAF)
+    tamper.delete(settings, batch, tamper.last_version(settings, batch))
+    tamper.delete(settings, UUID(retired[-1]), 1)
+    Runner(ledger.events, db, MerkleLog()).rebuild()
+    with pytest.raises(LogRolledBack, match=f"tree size {signed.tree_size} is stored"):
+        sign_head(UnitOfWork(settings))
