@@ -227,7 +227,8 @@ class IdempotencyConflict(RuleViolated):
 
 
 class KeyFileInsecure(RuleViolated):
-    """A private key file can be read or written by group or others (expected 0600)."""
+    """A private key file (or the key's signed checkpoint) can be read or written by group or
+    others (expected 0600), or a trust list or key directory can be written by them."""
 
     code = "key_file_insecure"
 
@@ -270,7 +271,7 @@ class ChainBroken(VerificationFailed):
 
 class UnknownKey(VerificationFailed):
     """An event is signed by a key not on the trust list, or the operator's private key is not
-    on it."""
+    on it, or is not the key in force at the log's head (nothing is written with it)."""
 
     code = "unknown_key"
 
@@ -310,6 +311,19 @@ class ConsistencyFailed(VerificationFailed):
     code = "consistency_failed"
 
 
+class LogRolledBack(VerificationFailed):
+    """The log does not extend a checkpoint signed earlier: it is smaller (the store went back
+    in time) or holds other events at that size (it was rewritten).
+
+    The operator's key refuses to sign it: the key directory keeps the latest checkpoint the key
+    signed (`signed-checkpoint`), so the key never signs two different heads of one size.
+    `ledger audit` raises it for a checkpoint held by others (`--checkpoint FILE`) or by the
+    key directory that the log does not extend.
+    """
+
+    code = "log_rolled_back"
+
+
 class MerkleMismatch(VerificationFailed):
     """The stored transparency log's nodes differ from the tree recomputed from the events."""
 
@@ -327,6 +341,16 @@ class ProjectionMismatch(VerificationFailed):
     """A stored read-model row differs from the replay of the events."""
 
     code = "projection_mismatch"
+
+
+class ProjectionBehind(VerificationFailed):
+    """A projection is behind the log (or was never built), so `ledger audit` could not compare
+    it with the replay.
+
+    Run `ledger project` first, or accept it with `ledger audit --allow-lag` (then it is a note).
+    """
+
+    code = "projection_behind"
 
 
 class ProofMalformed(VerificationFailed):

@@ -273,3 +273,21 @@ class PublishView(View):
     directory: str
     tree_size: int
     files: int
+
+
+@dataclass(frozen=True)
+class MonitorView(View):
+    """What ``ledger monitor`` verified: the log grew from ``old_size`` (0 on the first run) to
+    ``tree_size`` consistently, and its ``new_entries`` hash to the served tiles."""
+
+    url: str
+    origin: str
+    old_size: int
+    tree_size: int
+    new_entries: int
+    state: str
+
+    def __str__(self) -> str:
+        return (f"{self.url}: {self.origin} grew consistently from tree size {self.old_size} "
+                f"to {self.tree_size} ({self.new_entries} new entries checked against the "
+                f"tiles); kept in {self.state}")

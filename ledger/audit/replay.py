@@ -17,6 +17,7 @@ from ledger.aggregates.batch import CreditBatch
 from ledger.audit.report import AuditReport, Problem
 from ledger.audit.signatures import Check, SignatureChecker
 from ledger.audit.state import LedgerState
+from ledger.audit.tree import StoredTree
 from ledger.errors import (
     ChainBroken,
     CheckpointMismatch,
@@ -42,7 +43,7 @@ class Replay:
 
     def __init__(self, trusted: dict[str, TrustedKey], checker: SignatureChecker,
                  checkpoints: dict[int, Checkpoint], report: AuditReport,
-                 fail_fast: bool = False) -> None:
+                 fail_fast: bool = False, stored: StoredTree | None = None) -> None:
         self.trusted = trusted
         self.checker = checker
         self.checkpoints = checkpoints
@@ -54,6 +55,11 @@ class Replay:
         self.current_key: str | None = None
         self.page: list[Check] = []
         self.roots: dict[int, bytes] = {}
+        """Tree size -> recomputed root, for every size set here (any value) before the run,
+        and every signed checkpoint's."""
+        self.stored = stored
+        self.origin: str | None = None
+        """The log's origin, as the operator's registration names it."""
 
     @property
     def stop(self) -> bool:
@@ -93,7 +99,18 @@ class Replay:
         if not trusted.valid_at(made_at):
             self.problem(KeyNotValid.code, n, f"key {key_id} valid from {trusted.valid_from} "
                          f"to {trusted.valid_until}", f"an event made at {made_at.isoformat()}")
-        if self.current_key is None:
+        if n.topic == topics.OPERATOR_REGISTERED:
+            # The log is anchored to its operator: its registration names the first key.
+            named = str(envelope.fields["event"]["verifier_key"]).split("+")[1]
+            self.origin = str(envelope.fields["event"]["origin"])
+            if self.current_key is not None or key_id != named:
+                self.problem(KeyNotValid.code, n, f"the log's first event, signed by the key "
+                             f"it names ({named})", f"key {key_id} after "
+                             f"{self.report.events - 1} events")
+            self.current_key = named
+        elif self.current_key is None:
+            self.problem(KeyNotValid.code, n, "the log to start with the operator's "
+                         "registration naming its key", f"{n.topic} signed by key {key_id}")
             self.current_key = key_id
         elif key_id != self.current_key:
             self.problem(KeyNotValid.code, n, f"the key in force at this position "
@@ -144,7 +161,9 @@ class Replay:
                          "reserved + held + retired", f"{pools}")
 
     def leaf(self, n: Notification, payload: bytes) -> None:
-        self.tree.append(merkle.leaf_hash(payload))
+        completed = self.tree.append(merkle.leaf_hash(payload))
+        if self.stored is not None:
+            self.stored.add(n, completed)
         size = self.tree.size
         checkpoint = self.checkpoints.get(size)
         if size in self.roots or checkpoint is not None:

@@ -12,7 +12,8 @@ from ledger.errors import AuditFailed
 class Problem:
     """One thing wrong. ``kind`` is the stable code of the error in ``ledger.errors`` that names
     it: signature_invalid, unknown_key, key_not_valid, chain_broken, conservation_violated,
-    checkpoint_invalid, checkpoint_mismatch, merkle_mismatch, projection_mismatch."""
+    checkpoint_invalid, checkpoint_mismatch, log_rolled_back, merkle_mismatch,
+    projection_mismatch, projection_behind."""
 
     kind: str
     position: int | None
@@ -55,7 +56,7 @@ class AuditReport:
             return None
         kinds = sorted({p.kind for p in self.problems})
         return AuditFailed(f"expected a clean log, found {len(self.problems)} problems "
-                           f"({', '.join(kinds)})")
+                           f"({', '.join(kinds)}); the first: {self.problems[0].line()}")
 
     def to_json(self) -> dict[str, Any]:
         return self.to_dict()

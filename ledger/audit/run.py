@@ -6,46 +6,60 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from ledger.audit.held import compare_held, held_checkpoints
 from ledger.audit.replay import Replay, run_replay
 from ledger.audit.report import AuditReport, Problem
 from ledger.audit.signatures import SignatureChecker
 from ledger.audit.state import LedgerState, retirement_digest
+from ledger.audit.tree import StoredTree
 from ledger.errors import (
     CheckpointInvalid,
     CheckpointMismatch,
     LedgerError,
     MerkleMismatch,
+    ProjectionBehind,
     ProjectionMismatch,
     SignatureInvalid,
 )
 from ledger.progress import Progress, silent
 from ledger.projections.database import Database
-from ledger.projections.merkle_log import prefetched, tree_size
+from ledger.projections.merkle_log import tree_size
+from ledger.projections.registry import PROJECTIONS
 from ledger.signing.keys import TrustedKey, raw_public
 from ledger.store.events import EventStore
-from ledger.transparency import merkle
 from ledger.transparency.checkpoint import Checkpoint, open_checkpoint
 from ledger.transparency.verify import verifiers
 
 
 def audit(events: EventStore, db: Database, trusted: list[TrustedKey], *, jobs: int = 1,
           upto: int | None = None, as_of: datetime | None = None, fail_fast: bool = False,
+          held: Sequence[tuple[str, str]] = (), allow_lag: bool = False,
           progress: Progress = silent) -> AuditReport:
-    """Check everything; never stop at the first problem unless ``fail_fast``."""
+    """Check everything; never stop at the first problem unless ``fail_fast``.
+
+    ``held`` are signed checkpoint notes kept outside the store (a buyer's proof, a monitor's
+    checkpoint, the key directory's memory), each with where it came from: the log must
+    extend every one. A projection behind the log is a problem unless ``allow_lag``.
+    """
     started = time.perf_counter()
     report = AuditReport()
     keys = {k.key_id: raw_public(k.public_key) for k in trusted}
     checker = SignatureChecker(keys, jobs)
     try:
         signed = stored_checkpoints(db, trusted, report)
-        replay = Replay({k.key_id: k for k in trusted}, checker, signed, report, fail_fast)
+        outside = held_checkpoints(held, trusted, report)
         merkle_size = optional(lambda: tree_size(db), 0)
-        replay.roots[merkle_size] = b""
+        stored = StoredTree(db, merkle_size, report)
+        replay = Replay({k.key_id: k for k in trusted}, checker, signed, report, fail_fast,
+                        stored)
+        replay.roots.update((c.size, b"") for _, c in outside)
         run_replay(events, replay, upto, as_of, progress)
         replay.flush()
+        stored.flush()
         for position in checker.drain():
             report.problems.append(Problem(SignatureInvalid.code, position, None, None,
                                            "a valid Ed25519 signature", "one that fails"))
@@ -63,10 +77,20 @@ def audit(events: EventStore, db: Database, trusted: list[TrustedKey], *, jobs: 
             report.problems.append(Problem(
                 CheckpointMismatch.code, None, None, None, f"the log to hold the {size} events "
                 f"a signed checkpoint covers", f"{covered_to} events (events were removed)"))
+    compare_held(outside, replay.roots, covered_to, historical, replay.origin, report)
     if historical:
         report.as_of = as_of_figures(replay.state, signed, covered_to)
     else:
-        compare_stored(db, replay, report, merkle_size)
+        if merkle_size > covered_to:
+            report.problems.append(Problem(
+                MerkleMismatch.code, None, None, None, f"a stored transparency log of at "
+                f"most the {covered_to} events of the log", f"{merkle_size} leaves"))
+        compare_stored(db, replay, report, allow_lag)
+        latest = max(signed, default=0)
+        if covered_to > latest:
+            report.notes.append(
+                f"{covered_to - latest} events after the last signed checkpoint (tree size "
+                f"{latest}): no signature covers them yet (`ledger checkpoint`)")
     report.seconds = time.perf_counter() - started
     return report
 
@@ -102,19 +126,26 @@ def stored_checkpoints(db: Database, trusted: list[TrustedKey],
     return found
 
 
-def compare_stored(db: Database, replay: Replay, report: AuditReport, merkle_size: int) -> None:
+def compare_stored(db: Database, replay: Replay, report: AuditReport, allow_lag: bool) -> None:
+    """Compare each projection that is at the log's end; one that is not is a problem
+    (``projection_behind``), or with ``allow_lag`` a note."""
     positions = dict(optional(
         lambda: db.execute("SELECT name, position FROM projection_positions"), []))
     end = report.last_position
-    for name, compare in COMPARISONS.items():
+    for name in PROJECTIONS:
         position = positions.get(name)
-        if position is None:
-            report.notes.append(f"projection {name} not built: not compared")
-        elif int(position) != end:
-            report.notes.append(f"projection {name} at position {position}, log at {end}: "
-                                "not compared (run `ledger project` first)")
+        if position is not None and int(position) == end:
+            if name in COMPARISONS:
+                COMPARISONS[name](db, replay, report)
+            continue
+        found = "never built" if position is None else f"at log position {position}"
+        if allow_lag:
+            report.notes.append(f"projection {name} {found}, the log at {end}: not compared")
         else:
-            compare(db, replay, report, merkle_size)
+            report.problems.append(Problem(
+                ProjectionBehind.code, None, None, None, f"projection {name} at the log's "
+                f"end, position {end}, to compare it", f"{found} (run `ledger project`, or "
+                "audit with --allow-lag)"))
 
 
 def compare_rows(report: AuditReport, what: str, expected: dict[Any, Any],
@@ -127,19 +158,19 @@ def compare_rows(report: AuditReport, what: str, expected: dict[Any, Any],
                                            f"{found.get(key)}"))
 
 
-def compare_balances(db: Database, replay: Replay, report: AuditReport, _: int) -> None:
+def compare_balances(db: Database, replay: Replay, report: AuditReport) -> None:
     rows = db.execute("SELECT holder, batch, available, reserved, retired FROM balances")
     found = {(h, b): (int(a), int(r), int(t)) for h, b, a, r, t in rows if (a, r, t) != (0, 0, 0)}
     compare_rows(report, "balances", replay.state.balances(), found)
 
 
-def compare_supply(db: Database, replay: Replay, report: AuditReport, _: int) -> None:
+def compare_supply(db: Database, replay: Replay, report: AuditReport) -> None:
     rows = db.execute("SELECT batch, minted, available, reserved, held, retired FROM supply")
     found = {r[0]: tuple(int(v) for v in r[1:]) for r in rows}
     compare_rows(report, "supply", replay.state.supply(), found)
 
 
-def compare_retirements(db: Database, replay: Replay, report: AuditReport, _: int) -> None:
+def compare_retirements(db: Database, replay: Replay, report: AuditReport) -> None:
     rows = db.execute("SELECT retirement, buyer, holder, beneficiary, batch, quantity, blocks, "
                       "reason, claim_period FROM retirements")
     found = {r[0]: retirement_digest(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7],
@@ -149,23 +180,14 @@ def compare_retirements(db: Database, replay: Replay, report: AuditReport, _: in
                  {k: v.hex() for k, v in found.items()})
 
 
-def compare_merkle(db: Database, replay: Replay, report: AuditReport, size: int) -> None:
-    if size == 0:
-        return
-    stored = merkle.root(size, prefetched(db, lambda r: merkle.root(size, r)))
-    report.projection_rows_compared += 1
-    if stored != replay.roots.get(size):
-        report.problems.append(Problem(
-            MerkleMismatch.code, None, None, None, f"the stored transparency log's root at "
-            f"size {size} to equal the recomputed one", "a different root"))
-
-
 COMPARISONS = {
     "balances": compare_balances,
     "supply": compare_supply,
     "retirements": compare_retirements,
-    "merkle_log": compare_merkle,
 }
+"""Read models compared row by row; the Merkle log's every node is compared during the replay
+(:mod:`ledger.audit.tree`)."""
+
 
 
 def as_of_figures(state: LedgerState, signed: dict[int, Checkpoint],

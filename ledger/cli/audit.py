@@ -27,19 +27,29 @@ from ledger.usecases.unit import UnitOfWork
 @click.option("--fail-fast", is_flag=True, help="Stop at the first problem.")
 @click.option("--trust", metavar="FILE", help="Trust list (`ledger keys trust --export`); "
               "default: the key directory's.")
+@click.option("--checkpoint", "checkpoints", multiple=True, metavar="FILE",
+              help="A checkpoint held outside the store (a signed note, or a proof file that "
+              "carries one): the log must extend it. Repeatable.")
+@click.option("--allow-lag", is_flag=True, help="A projection behind the log is a note, not "
+              "a problem.")
 @renders()
 @with_unit(sign=False)
 def audit(uow: UnitOfWork, as_of: str | None, upto: int | None, jobs: int, fail_fast: bool,
-          trust: str | None) -> AuditReport:
+          trust: str | None, checkpoints: tuple[str, ...], allow_lag: bool) -> AuditReport:
     """Replay the whole log and check everything; exit 0 when clean, 5 when anything is wrong
-    (every problem listed)."""
+    (every problem listed).
+
+    Also checks that the log extends every checkpoint held outside the store: each
+    --checkpoint FILE and the last one the operator's key signed (in the key directory)."""
     when = parse_time(as_of) if as_of else None
     if when is not None and upto is not None:
         raise InvalidArgument("expected --as-of or --upto, found both")
     if not 1 <= jobs <= 64:
         raise InvalidArgument(f"--jobs: expected 1 to 64, found {jobs}")
     return auditing.audit(uow, trust=Path(trust) if trust else None, jobs=jobs, upto=upto,
-                          as_of=when, fail_fast=fail_fast, progress=StderrProgress())
+                          as_of=when, fail_fast=fail_fast,
+                          checkpoints=[Path(c) for c in checkpoints], allow_lag=allow_lag,
+                          progress=StderrProgress())
 
 
 def parse_time(text: str) -> datetime:

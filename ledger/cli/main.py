@@ -74,6 +74,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("publish",
         "Write the latest signed checkpoint and every tile and entry bundle of its tree (C2SP "
         "tlog-tiles) under DIR, for any static web server or CDN to serve."),
+    "monitor": ("monitor",
+        "Follow a log served as C2SP tlog-tiles (`ledger serve`, `ledger publish`): verify its "
+        "checkpoint, prove it consistent with the one kept in DIR from tiles alone, check the "
+        "new entries against the tiles, and keep it; exit 5 on any fork or rollback."),
     "demo": ("demo", "Tell a realistic story end to end on a fresh embedded ledger."),
 }
 """Command name -> (module under ``ledger.cli``, one-line help as ``--help`` lists it)."""

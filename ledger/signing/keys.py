@@ -1,8 +1,10 @@
 """Operator keys: Ed25519 key files, the trust list, and the keyring the store signs with.
 
-A key directory holds ``operator.key`` (the current private key, PEM, mode 0600) and
-``trust.json`` (every public key the operator has used, with its validity window). Private keys
-are never printed or logged; a private key file readable by group or others is refused.
+A key directory holds ``operator.key`` (the current private key, PEM, mode 0600),
+``trust.json`` (every public key the operator has used, with its validity window) and
+``signed-checkpoint`` (the latest checkpoint the key signed, 0600: the signer's memory, outside
+the store). Private keys are never printed or logged; a private key file readable by group or
+others is refused, and so is a trust list or key directory that they can write.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from ledger.signing.c2sp import key_id, parse_verifier_key, verifier_key
 PRIVATE_KEY_FILE = "operator.key"
 STAGED_KEY_FILE = "operator.next.key"
 TRUST_FILE = "trust.json"
+SIGNED_CHECKPOINT_FILE = "signed-checkpoint"
 DEFAULT_KEY_NAME = "carbon-ledger"
 
 
@@ -166,11 +169,20 @@ def _parse_time(value: object) -> datetime | None:
 
 def check_private_key_file(path: Path) -> None:
     """Refuse a private key file that group or others can read or write (as ssh does)."""
+    check_mode(path, 0o077, "permissions 0600 on a private key file")
+
+
+def check_not_shared(path: Path, what: str) -> None:
+    """Refuse a trust list or key directory that group or others can write: whoever can
+    write it chooses which keys are trusted."""
+    check_mode(path, 0o022, f"{what} that only its owner can write")
+
+
+def check_mode(path: Path, forbidden: int, expected: str) -> None:
+    """KeyFileInsecure when ``path``'s mode has any of the ``forbidden`` bits."""
     mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise KeyFileInsecure(
-            f"{path}: expected permissions 0600 on a private key file, found {mode:04o}"
-        )
+    if mode & forbidden:
+        raise KeyFileInsecure(f"{path}: expected {expected}, found {mode:04o}")
 
 
 def write_private_key(path: Path, private_key: Ed25519PrivateKey) -> None:
@@ -180,11 +192,19 @@ def write_private_key(path: Path, private_key: Ed25519PrivateKey) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+    write_owner_only(path, pem)
+
+
+def write_owner_only(path: Path, data: bytes) -> None:
+    """Write a file only its owner may read (mode 0600), atomically and durably: a new file
+    replaces the old, and it is on disk before this returns."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)  # a stale file would keep its own mode
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
-        f.write(pem)
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
@@ -208,6 +228,7 @@ def write_trust(path: Path, current: str | None, keys: list[TrustedKey]) -> None
 def read_trust(path: Path) -> tuple[str | None, list[TrustedKey]]:
     """Read a trust list (``trust.json`` or a file from ``ledger keys trust --export``)."""
     try:
+        check_not_shared(path, "a trust list")
         data = json.loads(path.read_text())
         keys = [TrustedKey.from_dict(k) for k in data["keys"]]
     except FileNotFoundError:
@@ -237,6 +258,25 @@ class KeyDirectory:
         """The trust list's file."""
         return self.path / TRUST_FILE
 
+    @property
+    def signed_checkpoint_path(self) -> Path:
+        """The latest checkpoint the operator's key signed: the signer's memory, outside the
+        store, so a store that went back in time or was rewritten is never signed again."""
+        return self.path / SIGNED_CHECKPOINT_FILE
+
+    def signed_checkpoint(self) -> str | None:
+        """The signed note of the latest checkpoint the key signed, if it signed any."""
+        path = self.signed_checkpoint_path
+        if not path.exists():
+            return None
+        check_mode(path, 0o077, "permissions 0600 on the key's signed checkpoint")
+        return path.read_text(encoding="utf-8")
+
+    def remember_signed(self, note: str) -> None:
+        """Keep ``note`` as the latest checkpoint signed (0600, atomically, durably): called
+        before the checkpoint is stored or returned."""
+        write_owner_only(self.signed_checkpoint_path, note.encode("utf-8"))
+
     def exists(self) -> bool:
         """Whether the directory holds a key or a trust list already."""
         return self.private_key_path.exists() or self.trust_path.exists()
@@ -246,11 +286,20 @@ class KeyDirectory:
         if self.exists():
             raise KeyExists(f"{self.path}: expected no operator key yet, found one")
         self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        check_not_shared(self.path, "a key directory")
         signer = Signer(name, Ed25519PrivateKey.generate())
         write_private_key(self.private_key_path, signer.private_key)
         public = TrustedKey(name, signer.private_key.public_key(), valid_from=None)
         write_trust(self.trust_path, public.key_id, [public])
         return signer
+
+    def discard(self, *, directory: bool) -> None:
+        """Remove what :meth:`create` wrote (and the directory itself, when it made it): a
+        failed ``ledger init`` leaves no half key directory behind."""
+        for path in (self.private_key_path, self.trust_path, self.signed_checkpoint_path):
+            path.unlink(missing_ok=True)
+        if directory:
+            self.path.rmdir()
 
     def keyring(self, *, with_signer: bool = True) -> Keyring:
         """The trusted keys, and (``with_signer``) the private key, which must be trusted."""
@@ -259,6 +308,7 @@ class KeyDirectory:
                 f"{self.path}: expected an operator key directory, found none "
                 "(run `ledger init`, or give --key-dir / LEDGER_KEY_DIR)"
             )
+        check_not_shared(self.path, "a key directory")
         current, keys = read_trust(self.trust_path)
         trusted = {k.key_id: k for k in keys}
         signer = None

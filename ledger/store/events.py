@@ -15,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, OriginatorVersionError
-from eventsourcing.persistence import Mapper
+from eventsourcing.persistence import Mapper, ProgrammingError
 
 from ledger.aggregates.batch import CreditBatch
 from ledger.aggregates.catalogue import Catalogue
@@ -24,7 +24,7 @@ from ledger.aggregates.snapshot import LedgerSnapshot
 from ledger.errors import ChainBroken, LedgerError
 from ledger.signing.keys import Keyring
 from ledger.signing.mapper import SigningMapper
-from ledger.store.location import PG_TCP_SETTINGS
+from ledger.store.location import PG_TCP_SETTINGS, StoreLocation
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -147,3 +147,16 @@ class EventStore(Application[UUID]):
                 snapshots.append(LedgerSnapshot.take(aggregate))
         if snapshots:
             self.snapshots.put(snapshots)
+
+
+def holds_events(location: StoreLocation) -> bool:
+    """Whether the store holds any event yet. Reads no event, so it needs no key."""
+    if not location.exists():
+        return False
+    store = EventStore(location.env(), Keyring(signer=None, trusted={}))
+    try:
+        return bool(store.recorder.max_notification_id())
+    except ProgrammingError:
+        return False  # no tables yet
+    finally:
+        store.close()

@@ -137,6 +137,12 @@ class CompactRange:
         """Number of leaves appended so far."""
         return self._size
 
+    @property
+    def edge(self) -> tuple[bytes, ...]:
+        """The hashes of the perfect subtrees over the leaves so far, largest first: all a
+        range needs to resume (``CompactRange(size, edge)``)."""
+        return tuple(self._edge)
+
     def append(self, leaf: bytes) -> list[Node]:
         """Add one leaf hash; return every node it completes, the leaf itself first, to store."""
         _require_hash("leaf hash", leaf, InvalidArgument)

@@ -1,8 +1,9 @@
 """Checkpoints and proofs: the operator's side of the transparency log.
 
 ``sign_head`` signs the current tree head as a C2SP tlog-checkpoint, after proving it
-consistent with the last one signed: the operator never signs two heads that disagree, and a
-signed checkpoint is never replaced. ``prove_retirement`` bundles a retirement event with its
+consistent with the last one stored and with the last one its key signed (remembered in the key
+directory, outside the store): the operator never signs two heads that disagree, and a signed
+checkpoint is never replaced. ``prove_retirement`` bundles a retirement event with its
 inclusion path in a checkpoint that covers it (signing one first when none does), and checks
 the bundle as a buyer would before returning it; on a read-only store (a hot standby) it reads
 the proof as stored, signing nothing.
@@ -12,15 +13,21 @@ from __future__ import annotations
 
 import base64
 
-from ledger.errors import ConsistencyFailed, NotCheckpointed, NotFound, RetirementNotFound
+from ledger.errors import (
+    ConsistencyFailed,
+    LogRolledBack,
+    NotCheckpointed,
+    NotFound,
+    RetirementNotFound,
+)
 from ledger.projections import merkle_log
 from ledger.projections.database import Database
 from ledger.projections.runner import Runner, catch_up
 from ledger.signing.envelope import open_envelope
 from ledger.transparency import merkle
 from ledger.transparency.bundle import ProofBundle, bundle_json, make_bundle
-from ledger.transparency.checkpoint import Checkpoint, sign_checkpoint
-from ledger.transparency.verify import verify_bundle
+from ledger.transparency.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from ledger.transparency.verify import verifiers, verify_bundle
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import CheckpointsView, CheckpointView, ConsistencyView
 
@@ -45,6 +52,9 @@ def prove_retirement(uow: UnitOfWork, *, retirement: str) -> ProofBundle:
         raise RetirementNotFound(f"retirement {retirement}: not in the transparency log yet")
     if not merkle_log.checkpoints(uow.db, leaf.index + 1):
         sign_head(uow)
+    else:
+        size = merkle_log.tree_size(uow.db)
+        check_extends_signed(uow, uow.db, size, merkle_log.root(uow.db, size))
     return read_proof(uow, retirement=retirement)
 
 
@@ -83,7 +93,12 @@ def bring_log_up_to_date(uow: UnitOfWork) -> int:
 
 
 def sign_head(uow: UnitOfWork) -> CheckpointView:
-    """Sign the current tree head, unless the latest checkpoint already is that head."""
+    """Sign the current tree head, unless the latest checkpoint already is that head.
+
+    The key directory remembers the latest checkpoint the key signed, and the head must extend
+    it (``log_rolled_back`` otherwise): whatever the store says, the key never signs two
+    different heads of one size. The memory is written before the checkpoint is stored.
+    """
     uow.require_writable()
     size = bring_log_up_to_date(uow)
     if size == 0:
@@ -91,17 +106,47 @@ def sign_head(uow: UnitOfWork) -> CheckpointView:
     signer = uow.keyring.require_signer()
     origin = uow.load_operator().origin
     with uow.db.locked(LOCK) as tx:
+        root = merkle_log.root(tx, size)
+        check_extends_signed(uow, tx, size, root)
         signed = merkle_log.checkpoints(tx)
         latest = signed[-1] if signed else None
-        if latest is not None and latest.tree_size >= size:
+        if latest is not None and latest.tree_size > size:
+            raise LogRolledBack(f"refusing to sign tree size {size}: a checkpoint of tree size "
+                                f"{latest.tree_size} is stored; the store went back in time")
+        if latest is not None and latest.tree_size == size:
             return latest
-        root = merkle_log.root(tx, size)
         if latest is not None:
             _prove_growth(tx, latest, size, root)
         note = sign_checkpoint(Checkpoint(origin, size, root), signer.name, signer.private_key)
         made = CheckpointView(size, root, signer.key_id, uow.clock(), note)
+        uow.settings.keys.remember_signed(note)
         merkle_log.store_checkpoint(tx, made)
     return made
+
+
+def check_extends_signed(uow: UnitOfWork, db: Database, size: int, root: bytes) -> None:
+    """``log_rolled_back`` unless the stored tree of ``size`` leaves with ``root`` is an
+    RFC 9162 extension of the latest checkpoint the operator's key signed."""
+    keys = uow.settings.keys
+    note = keys.signed_checkpoint()
+    if note is None:
+        return
+    trusted = verifiers(list(uow.keyring.trusted.values()))
+    kept = open_checkpoint(note, trusted, uow.load_operator().origin)
+    if kept.size > size:
+        raise LogRolledBack(
+            f"refusing to sign: the operator's key signed tree size {kept.size} "
+            f"({keys.signed_checkpoint_path}), the log now has tree size {size}; the store "
+            "went back in time"
+        )
+    try:
+        proof = merkle_log.consistency(db, kept.size, size)
+        merkle.verify_consistency(kept.size, size, proof, kept.root_hash, root)
+    except (ConsistencyFailed, NotFound) as e:
+        raise LogRolledBack(
+            f"refusing to sign: the log of tree size {size} does not extend tree size "
+            f"{kept.size} that the operator's key signed ({e.message}); the log was rewritten"
+        ) from None
 
 
 def _prove_growth(db: Database, old: CheckpointView, size: int, root: bytes

@@ -12,10 +12,12 @@ from eventsourcing.domain import Aggregate
 from ledger import ids
 from ledger.aggregates.account import Account
 from ledger.aggregates.operator import Operator
-from ledger.errors import InvalidArgument, KeyExists
+from ledger.errors import InvalidArgument, KeyExists, KeyNotFound
 from ledger.settings import Settings
 from ledger.signing.c2sp import is_valid_name
 from ledger.signing.keys import DEFAULT_KEY_NAME, KeyDirectory, Signer
+from ledger.store.events import holds_events
+from ledger.store.location import store_errors
 from ledger.usecases.rules import check_handle
 from ledger.usecases.unit import UnitOfWork, open_unit
 from ledger.views import InitView, KeyView, RotationView, TrustExportView
@@ -27,17 +29,34 @@ def initialise(settings: Settings, *, origin: str = DEFAULT_ORIGIN, operator: st
                operator_name: str = "Ledger operator", key_name: str = DEFAULT_KEY_NAME
                ) -> InitView:
     """Create the key (when missing), the store's tables and the operator; a second run
-    changes nothing."""
+    changes nothing. A store that holds events already gets no new key (``key_not_found``),
+    and a failed run removes the key it created."""
     check_key_name(key_name)
+    check_handle(operator)
     location, keys = settings.location, settings.keys
+    key_created = not keys.exists()
+    if key_created:
+        with store_errors(location):
+            initialised = holds_events(location)
+        if initialised:
+            raise KeyNotFound(
+                f"{location.redacted} holds a ledger already: expected its operator key in "
+                f"{keys.path}, found none (`ledger init` creates a key for a new ledger only)"
+            )
+    made_directory = not keys.path.exists()
     if not location.is_postgres:
         location.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     with open_unit(settings, create=True) as unit:
         unit.require_writable()  # a hot standby gets nothing, not even a new key
-        key_created = not keys.exists()
-        if key_created:
-            keys.create(key_name)
-        registered = register_operator(unit, origin=origin, handle=operator, name=operator_name)
+        try:
+            if key_created:
+                keys.create(key_name)
+            registered = register_operator(unit, origin=origin, handle=operator,
+                                           name=operator_name)
+        except BaseException:
+            if key_created:
+                keys.discard(directory=made_directory)
+            raise
     return InitView(location.redacted, str(keys.path), key_created, registered.origin,
                     registered.handle, registered.verifier_keys[-1])
 

@@ -38,6 +38,7 @@ from ledger.errors import (
     NotFound,
     ReservationNotFound,
     RetirementNotFound,
+    UnknownKey,
 )
 from ledger.projections.connect import open_database
 from ledger.projections.database import Database
@@ -94,6 +95,8 @@ class UnitOfWork:
                                           keys.keyring(with_signer=self.sign))
             if self.sign and keys.staged_key_exists() and not self.read_only:
                 self._finish_interrupted_rotation()  # the primary's to finish, not a standby's
+            if self.sign:
+                self._check_signer_in_force()
         return self._events
 
     @property
@@ -220,6 +223,28 @@ class UnitOfWork:
         finally:
             self._pending = None
         self.events.record([a for a in pending.values() if a.pending_events])
+
+    def _check_signer_in_force(self) -> None:
+        """Refuse to write with any key but the one in force at the log's head: the key the
+        log's first event (Operator.Registered) names, or the last KeyRotated switched to
+        (each signed by the key before it). Any other key would write events the log's keys
+        never vouched for."""
+        signer = self.keyring.signer
+        if signer is None:
+            return  # nothing can be written: a write fails with key_not_found
+        operator = self.find(Operator, ids.OPERATOR_ID)
+        if operator is None:
+            if self.events.head():
+                raise UnknownKey("expected the log to start with the operator's registration "
+                                 "naming its key, found events without it")
+            return  # an empty log: `ledger init` registers this key as the operator's
+        in_force = operator.verifier_keys[-1]
+        if signer.public.verifier_key != in_force:
+            raise UnknownKey(
+                f"{self.settings.keys.private_key_path}: expected the key in force at the "
+                f"log's head ({in_force}), found key {signer.key_id}: it may not write to "
+                "this log"
+            )
 
     def _finish_interrupted_rotation(self) -> None:
         """A key rotation stopped between its steps: finish it if the log recorded the switch

@@ -128,10 +128,8 @@ def test_an_event_deleted_and_its_successor_renumbered_raises_an_error(
 def test_an_event_signed_by_an_untrusted_key_raises_unknown_key(
     history: UnitOfWork, settings: Settings, clock: Clock, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    stranger = KeyDirectory(tmp_path_factory.mktemp("stranger"))
-    stranger.create("mallory")
-    forger = UnitOfWork(Settings(settings.location.url, str(stranger.path)), clock=clock)
-    forger.keyring.trusted.update(history.keyring.trusted)
+    forger = tamper.forger(settings, KeyDirectory(tmp_path_factory.mktemp("stranger")),
+                           history.keyring.trusted, clock)
     reservations.release(
         forger,
         reservation=reservations.reserve(forger, buyer="acme", quantity=5, batch=LEAF).reservation)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 
-from ledger.errors import ConsistencyFailed, RetirementNotFound
+from ledger import ids
+from ledger.errors import ConsistencyFailed, LogRolledBack, RetirementNotFound
+from ledger.projections import merkle_log
 from ledger.projections.merkle_log import MerkleLog, checkpoints, consistency, tree_size
 from ledger.projections.runner import Database, Runner
 from ledger.settings import Settings
@@ -15,6 +19,7 @@ from ledger.transparency.verify import verifiers, verify_bundle
 from ledger.usecases import holdings, minting, reservations, setup
 from ledger.usecases.checkpoints import bring_log_up_to_date, prove_retirement, sign_head
 from ledger.usecases.unit import UnitOfWork
+from tests.support import tamper
 from tests.support.builders import issuance, open_buyers
 
 LEAF = "ART:ART102-2021-11"
@@ -94,8 +99,11 @@ def test_the_operator_refuses_to_sign_a_head_inconsistent_with_a_signed_one(
                    [bytes(32), top])
     holdings.retire(ledger, holder="acme", batch=LEAF, quantity=1, beneficiary="Acme",
                     reason="claim", claim_period="2025")
+    with pytest.raises(LogRolledBack, match="does not extend tree size"):
+        sign_head(ledger)  # the key remembers what it signed
+    ledger.settings.keys.signed_checkpoint_path.unlink()
     with pytest.raises(ConsistencyFailed, match="refusing to sign"):
-        sign_head(ledger)
+        sign_head(ledger)  # and the store's own latest checkpoint says the same
 
 
 def test_a_rebuilt_log_has_the_same_root_and_keeps_its_checkpoints(
@@ -152,3 +160,38 @@ def test_a_proof_of_an_unknown_retirement_raises_retirement_not_found(
     history(ledger, 1)
     with pytest.raises(RetirementNotFound):
         prove_retirement(ledger, retirement="no-such-retirement")
+
+
+def test_the_key_remembers_what_it_signed_before_the_checkpoint_is_stored(
+    ledger: UnitOfWork, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history(ledger, 1)
+
+    def cut_off(*_: object) -> None:
+        raise RuntimeError("the process died before storing the checkpoint")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(merkle_log, "store_checkpoint", cut_off)
+        with pytest.raises(RuntimeError):
+            sign_head(ledger)
+    memory = ledger.settings.keys.signed_checkpoint_path
+    assert memory.stat().st_mode & 0o777 == 0o600
+    assert not list(memory.parent.glob("*.tmp"))
+    assert checkpoints(db) == []
+    signed = sign_head(ledger)  # the same head again: Ed25519 signs it to the same note
+    assert signed.note == memory.read_text()
+    assert checkpoints(db) == [signed]
+
+
+def test_without_the_keys_memory_a_log_shorter_than_a_stored_checkpoint_is_not_signed(
+    ledger: UnitOfWork, db: Database, settings: Settings
+) -> None:
+    retired = history(ledger, 2)
+    signed = sign_head(ledger)
+    ledger.settings.keys.signed_checkpoint_path.unlink()  # a key directory from before #18
+    batch = ids.batch_id(LEAF)
+    tamper.delete(settings, batch, tamper.last_version(settings, batch))
+    tamper.delete(settings, UUID(retired[-1]), 1)
+    Runner(ledger.events, db, MerkleLog()).rebuild()
+    with pytest.raises(LogRolledBack, match=f"tree size {signed.tree_size} is stored"):
+        sign_head(UnitOfWork(settings))

@@ -145,3 +145,14 @@ def test_a_store_that_stops_answering_is_a_bounded_503_and_the_service_recovers(
     finally:
         with psycopg.connect(PG_DSN, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_a_monitor_follows_the_served_log(served: str, demo: Settings, tmp_path: Path,
+                                          run: Run) -> None:
+    trust = str(demo.keys.trust_path)
+    first = run("monitor", served, "--state", str(tmp_path / "m"), "--trust", trust, "--json")
+    assert first.code == 0, first.out
+    size = first.json()["tree_size"]
+    assert size > 0 and first.json()["new_entries"] == size
+    again = run("monitor", served, "--state", str(tmp_path / "m"), "--trust", trust, "--json")
+    assert again.code == 0 and again.json()["old_size"] == size

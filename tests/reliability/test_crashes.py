@@ -148,6 +148,9 @@ def test_a_killed_import_leaves_no_partial_operation_and_a_restart_finishes_it(
                            check=False)
     assert again.returncode == 0, again.stderr
     assert check_after(settings, reference) == chunks  # the second complete run wrote nothing
+    projected = subprocess.run([str(LEDGER), "project"], env=env, capture_output=True,
+                               text=True, timeout=TIMEOUT_S, check=False)
+    assert projected.returncode == 0, projected.stderr
     audit = subprocess.run([str(LEDGER), "audit", "--json"], env=env, capture_output=True,
                            text=True, timeout=TIMEOUT_S, check=False)
     assert audit.returncode == 0, audit.stdout + audit.stderr

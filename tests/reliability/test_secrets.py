@@ -280,6 +280,9 @@ REVIEWED: dict[str, dict[str, str]] = {
         "order": "GROUPS[by]: an ORDER BY list from a module constant",
     },
     "projections/runner.py": {"table": "a projection's class-level `tables` constant"},
+    "audit/tree.py": {
+        "where": "`(level = ? AND idx >= ? AND idx <= ?)` repeated; the values go as parameters",
+    },
     "projections/merkle_log.py": {
         "BYTES": "a column type constant",
         "where": "`(level = ? AND idx = ?)` repeated; the values go as parameters",

@@ -10,8 +10,12 @@ from uuid import UUID
 
 import psycopg
 
+from ledger.projections.database import open_database
 from ledger.settings import Settings
+from ledger.signing.keys import KeyDirectory, Keyring, TrustedKey
 from ledger.store.location import StoreLocation
+from ledger.usecases.unit import UnitOfWork
+from tests.support.clock import Clock
 
 
 @contextmanager
@@ -83,3 +87,44 @@ def delete(settings: Settings, originator_id: UUID, version: int) -> None:
             f"DELETE FROM {table} WHERE originator_id = {p} AND originator_version = {p}",
             (key(settings.location, originator_id), version),
         )
+
+
+def last_version(settings: Settings, originator_id: UUID) -> int:
+    """The newest stored version of an aggregate."""
+    with connect(settings) as (conn, table, p):
+        row = conn.execute(f"SELECT MAX(originator_version) FROM {table} "
+                           f"WHERE originator_id = {p}",
+                           (key(settings.location, originator_id),)).fetchone()
+        return int(row[0])
+
+
+def delete_checkpoints(settings: Settings, at_least: int) -> None:
+    """Delete the stored checkpoint rows of tree sizes ``at_least`` and up."""
+    database = open_database(settings.location)
+    try:
+        with database.locked("tamper") as tx:
+            tx.execute("DELETE FROM checkpoints WHERE tree_size >= ?", [at_least])
+    finally:
+        database.close()
+
+
+def zero_node(settings: Settings, level: int, index: int) -> None:
+    """Overwrite one stored Merkle node with 32 zero bytes."""
+    database = open_database(settings.location)
+    try:
+        with database.locked("tamper") as tx:
+            tx.execute("UPDATE merkle_nodes SET hash = ? WHERE level = ? AND idx = ?",
+                       [bytes(32), level, index])
+    finally:
+        database.close()
+
+
+def forger(settings: Settings, stranger: KeyDirectory, trusted: dict[str, TrustedKey],
+           clock: Clock) -> UnitOfWork:
+    """A unit of work that writes straight into the store signed by ``stranger``'s new key,
+    as an attacker's own code would: not through the ledger's refusal to write with any key
+    but the one in force."""
+    forged = stranger.create("mallory")
+    unit = UnitOfWork(settings, sign=False, clock=clock)
+    unit.events.use_keyring(Keyring(forged, {**trusted, forged.key_id: forged.public}))
+    return unit

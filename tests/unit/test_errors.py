@@ -22,7 +22,7 @@ SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 AUDIT_KINDS = {
     "signature_invalid", "unknown_key", "key_not_valid", "chain_broken",
     "conservation_violated", "checkpoint_invalid", "checkpoint_mismatch", "merkle_mismatch",
-    "projection_mismatch",
+    "projection_mismatch", "projection_behind", "log_rolled_back",
 }
 
 
