@@ -72,8 +72,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Serve the public, read-only view of the ledger: retirements and their proofs, the "
         "in-browser verifier, and the log as C2SP tlog-tiles."),
     "publish": ("publish",
-        "Write the latest signed checkpoint and every tile and entry bundle of its tree (C2SP "
-        "tlog-tiles) under DIR, for any static web server or CDN to serve."),
+        "Write the public log as static files under DIR, for any web server or CDN."),
     "monitor": ("monitor",
         "Follow a log served as C2SP tlog-tiles (`ledger serve`, `ledger publish`): verify its "
         "checkpoint, prove it consistent with the one kept in DIR from tiles alone, check the "

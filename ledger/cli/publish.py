@@ -18,8 +18,10 @@ from ledger.web.verify_page import verify_page
 @renders()
 @with_unit(sign=False)
 def publish(uow: UnitOfWork, directory: str) -> PublishView:
-    """Write the latest signed checkpoint and every tile and entry bundle of its tree (C2SP
-    tlog-tiles) under DIR, for any static web server or CDN to serve, with verify.html, the
-    buyer's verifier page (the operator's current key filled in)."""
+    """Write the public log as static files under DIR, for any web server or CDN.
+
+    The latest signed checkpoint, every tile and entry bundle of its tree (C2SP tlog-tiles),
+    and verify.html, the buyer's verifier page with the operator's current key filled in.
+    """
     page = verify_page(uow.keyring.current().verifier_key)
     return tiles.publish(uow, directory=Path(directory), pages={"verify.html": page.html})

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import psycopg
 from eventsourcing.persistence import PersistenceError
 
 from ledger.errors import InvalidArgument, NotFound, ReadOnlyStore, StoreUnavailable
@@ -108,6 +107,11 @@ def read_only_store(location: StoreLocation) -> ReadOnlyStore:
                          "read-only server (a hot standby); run writes on the primary")
 
 
+READ_ONLY_SQL_TRANSACTION = "25006"
+"""The SQLSTATE a hot standby answers a write with (psycopg is not imported here: SQLite
+commands never load it)."""
+
+
 @contextmanager
 def store_errors(location: StoreLocation) -> Iterator[None]:
     """A database that is down or unreachable, or that refuses writes (a hot standby), is a
@@ -115,7 +119,7 @@ def store_errors(location: StoreLocation) -> Iterator[None]:
     try:
         yield
     except PersistenceError as e:
-        if isinstance(e.__cause__, psycopg.errors.ReadOnlySqlTransaction):
+        if getattr(e.__cause__, "sqlstate", None) == READ_ONLY_SQL_TRANSACTION:
             raise read_only_store(location) from None
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         if "does not exist" in reason:

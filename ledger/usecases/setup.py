@@ -17,7 +17,6 @@ from ledger.settings import Settings
 from ledger.signing.c2sp import is_valid_name
 from ledger.signing.keys import DEFAULT_KEY_NAME, KeyDirectory, Signer
 from ledger.store.events import holds_events
-from ledger.store.location import store_errors
 from ledger.usecases.rules import check_handle
 from ledger.usecases.unit import UnitOfWork, open_unit
 from ledger.views import InitView, KeyView, RotationView, TrustExportView
@@ -35,19 +34,16 @@ def initialise(settings: Settings, *, origin: str = DEFAULT_ORIGIN, operator: st
     check_handle(operator)
     location, keys = settings.location, settings.keys
     key_created = not keys.exists()
-    if key_created:
-        with store_errors(location):
-            initialised = holds_events(location)
-        if initialised:
-            raise KeyNotFound(
-                f"{location.redacted} holds a ledger already: expected its operator key in "
-                f"{keys.path}, found none (`ledger init` creates a key for a new ledger only)"
-            )
     made_directory = not keys.path.exists()
     if not location.is_postgres:
         location.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     with open_unit(settings, create=True) as unit:
         unit.require_writable()  # a hot standby gets nothing, not even a new key
+        if key_created and holds_events(location):
+            raise KeyNotFound(
+                f"{location.redacted} holds a ledger already: expected its operator key in "
+                f"{keys.path}, found none (`ledger init` creates a key for a new ledger only)"
+            )
         try:
             if key_created:
                 keys.create(key_name)

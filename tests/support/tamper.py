@@ -10,7 +10,7 @@ from uuid import UUID
 
 import psycopg
 
-from ledger.projections.database import open_database
+from ledger.projections.connect import open_database
 from ledger.settings import Settings
 from ledger.signing.keys import KeyDirectory, Keyring, TrustedKey
 from ledger.store.location import StoreLocation
