@@ -13,10 +13,14 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
+from fastapi.testclient import TestClient
 
 from ledger.settings import Settings
+from ledger.transparency import tiles
 from ledger.usecases.unit import UnitOfWork
+from ledger.web.app import create_app
 from tests.support.builders import EXAMPLES
 from tests.support.cli import Result, Run, runner
 from tests.support.standby import StandbyPair, standby  # noqa: F401 - the fixture
@@ -137,6 +141,44 @@ def test_a_hot_standby_serves_every_read_and_proofs_byte_identical_to_the_primar
     compared = replica("reconcile", export, "--json")
     assert "Traceback" not in compared.err and compared.code in (0, 5)
     assert compared.json() == primary("reconcile", export, "--json").json()
+
+
+def test_ledger_serve_on_a_hot_standby_answers_as_it_does_on_the_primary(
+    run: Run, standby: StandbyPair, tmp_path: Path,  # noqa: F811
+) -> None:
+    """The public service needs no write: pointed at the standby with a reader's key directory,
+    every public answer (API, pages, checkpoint, tiles) is byte for byte the primary's."""
+    primary = on(run, standby.primary_url)
+    build_history(primary)
+    reader = reader_keys(run, tmp_path)
+    standby.wait_for_standby()
+    old, size = (c["tree_size"] for c in ok(primary("checkpoints", "--json")).json())
+    paths = ["/checkpoint", "/api/v1/retirements", f"/api/v1/batches/{LEAF}",
+             "/api/v1/supply?by=source", f"/api/v1/consistency?from={old}&to={size}",
+             "/api/v1/retirements/00000000-0000-4000-8000-000000000000",
+             "/retirements/00000000-0000-4000-8000-000000000000"]
+    paths += [f"/{tile.path}" for tile in tiles.tiles_of(size)]
+    on_primary = Settings(db=standby.primary_url, key_dir=str(reader))
+    on_standby = Settings(db=standby.standby_url, key_dir=str(reader))
+    with TestClient(create_app(on_primary)) as first, TestClient(create_app(on_standby)) as second:
+        listed = first.get("/api/v1/retirements").json()["retirements"]
+        assert len(listed) == 2
+        for retirement in (row["retirement"] for row in listed):
+            paths += [f"/api/v1/retirements/{retirement}", f"/retirements/{retirement}",
+                      f"/api/v1/retirements/{retirement}/proof"]
+        for path in paths:
+            want, got = first.get(path), second.get(path)
+            assert (got.status_code, got.content) == (want.status_code, want.content), path
+            expected = 404 if "0000-4000" in path else 200
+            assert got.status_code == expected, (path, got.text)
+    assert second_was_read_only(standby)
+
+
+def second_was_read_only(pair: StandbyPair) -> bool:
+    """The standby is still a standby: the service wrote nothing and promoted nothing."""
+    with psycopg.connect(pair.standby_url) as conn:
+        row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+    return bool(row and row[0])
 
 
 def test_on_a_hot_standby_a_reader_sees_the_projections_as_they_are_and_no_unsigned_proof(
