@@ -22,6 +22,7 @@ TINY = {
     "projections": ["--db", "sqlite", "--events", "300", "--runs", "1", "--lag-events", "50"],
     "verify": ["--log-size", "64", "--proofs", "4", "--runs", "1"],
     "reconcile": ["--rows", "40", "--batches", "4", "--runs", "1"],
+    "startup": ["--runs", "1"],
     "serve": ["--db", "sqlite", "--events", "1000", "--runs", "1", "--samples", "5",
               "--loader", "none"],
 }
