@@ -84,8 +84,8 @@ class Writer:
 def copy_log(source: UnitOfWork, target: UnitOfWork) -> None:
     """The same signed events, in the same order, into another store."""
     start = 1
-    while page := source.recorder.select_notifications(start, 2000):
-        target.recorder.insert_events([
+    while page := source.events.recorder.select_notifications(start, 2000):
+        target.events.recorder.insert_events([
             StoredEvent(n.originator_id, n.originator_version, n.topic, n.state) for n in page
         ])
         start = page[-1].id + 1
