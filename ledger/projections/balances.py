@@ -7,6 +7,7 @@ unreserved inventory and its ``reserved`` every credit reserved in the batch; an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ledger.errors import AccountNotFound
@@ -43,6 +44,28 @@ class Balances(Projection):
     def __init__(self) -> None:
         # batch id -> (reference, operator): fixed at mint, so safe to keep across batches.
         self._batches: dict[str, tuple[str, str]] = {}
+        # (holder, batch) -> [available, reserved, retired] changes of the chunk being applied.
+        self._changes: dict[tuple[str, str], list[int]] | None = None
+
+    def apply_chunk(self, tx: Database, items: Sequence[Item]) -> None:
+        """Sum the chunk's changes per holder and batch, then write each sum once."""
+        self._changes = {}
+        try:
+            super().apply_chunk(tx, items)
+            tx.execute_many(ADD, [[holder, batch, *change]
+                                  for (holder, batch), change in self._changes.items()])
+        finally:
+            self._changes = None
+
+    def _add(self, tx: Database, holder: str, batch: str, available: int, reserved: int,
+             retired: int) -> None:
+        if self._changes is None:
+            tx.execute(ADD, [holder, batch, available, reserved, retired])
+            return
+        change = self._changes.setdefault((holder, batch), [0, 0, 0])
+        change[0] += available
+        change[1] += reserved
+        change[2] += retired
 
     def opened(self, tx: Database, item: Item) -> None:
         e = item.event
@@ -55,35 +78,35 @@ class Balances(Projection):
             [str(e.originator_id), e.reference, e.operator, item.notification.id],
         )
         minted = SerialRange(e.serial_first, e.serial_last).count
-        tx.execute(ADD, [e.operator, e.reference, minted, 0, 0])
+        self._add(tx, e.operator, e.reference, minted, 0, 0)
 
     def reserved(self, tx: Database, item: Item) -> None:
         batch, operator, e, n = self._moved(tx, item)
-        tx.execute(ADD, [operator, batch, -n, n, 0])
+        self._add(tx, operator, batch, -n, n, 0)
         if e.buyer != operator:
-            tx.execute(ADD, [e.buyer, batch, 0, n, 0])
+            self._add(tx, e.buyer, batch, 0, n, 0)
 
     def released(self, tx: Database, item: Item) -> None:
         batch, operator, e, n = self._moved(tx, item)
-        tx.execute(ADD, [operator, batch, n, -n, 0])
+        self._add(tx, operator, batch, n, -n, 0)
         if e.buyer != operator:
-            tx.execute(ADD, [e.buyer, batch, 0, -n, 0])
+            self._add(tx, e.buyer, batch, 0, -n, 0)
 
     def settled(self, tx: Database, item: Item) -> None:
         batch, operator, e, n = self._moved(tx, item)
-        tx.execute(ADD, [operator, batch, 0, -n, 0])
+        self._add(tx, operator, batch, 0, -n, 0)
         if e.buyer != operator:
-            tx.execute(ADD, [e.buyer, batch, 0, -n, 0])
-        tx.execute(ADD, [e.buyer, batch, n, 0, 0])
+            self._add(tx, e.buyer, batch, 0, -n, 0)
+        self._add(tx, e.buyer, batch, n, 0, 0)
 
     def transferred(self, tx: Database, item: Item) -> None:
         batch, _, e, n = self._moved(tx, item)
-        tx.execute(ADD, [e.sender, batch, -n, 0, 0])
-        tx.execute(ADD, [e.recipient, batch, n, 0, 0])
+        self._add(tx, e.sender, batch, -n, 0, 0)
+        self._add(tx, e.recipient, batch, n, 0, 0)
 
     def retired(self, tx: Database, item: Item) -> None:
         batch, _, e, n = self._moved(tx, item)
-        tx.execute(ADD, [e.holder, batch, -n, 0, n])
+        self._add(tx, e.holder, batch, -n, 0, n)
 
     def _moved(self, tx: Database, item: Item) -> tuple[str, str, Any, int]:
         """The batch's reference and operator, the event, and how many credits it moves."""

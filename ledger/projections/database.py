@@ -33,6 +33,16 @@ class Database(ABC):
             raise self.refusal(e) from None
         return list(cursor.fetchall()) if cursor.description else []
 
+    def execute_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for each of ``rows`` (no results): on PostgreSQL in one pipeline,
+        not a round trip per row."""
+        if not rows:
+            return
+        try:
+            self.conn.cursor().executemany(self.dialect(statement), rows)
+        except self.driver_errors as e:
+            raise self.refusal(e) from None
+
     @abstractmethod
     def refusal(self, error: Exception) -> LedgerError:
         """The ledger's error for a driver's: a projection not built yet, or the store

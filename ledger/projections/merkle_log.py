@@ -9,7 +9,7 @@ checkpoints of the tree (one row per tree size, never replaced).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -52,21 +52,26 @@ class MerkleLog(Projection):
         self._range: CompactRange | None = None
 
     def apply(self, tx: Database, item: Item) -> None:
+        self.apply_chunk(tx, [item])
+
+    def apply_chunk(self, tx: Database, items: Sequence[Item]) -> None:
+        """Append the chunk's leaves in memory, then store them and every subtree hash they
+        complete in two statements."""
         size = tree_size(tx)
         if self._range is None or self._range.size != size:
-            # First use, or a batch that was rolled back: resume from what is stored.
+            # First use, or a chunk that was rolled back: resume from what is stored.
             self._range = CompactRange.load(size, stored_nodes(tx))
-        payload = bytes(item.notification.state).rpartition(b"\n")[0]
-        nodes = self._range.append(leaf_hash(payload))
-        tx.execute(
-            "INSERT INTO merkle_leaves (leaf_index, position, originator_id, "
-            "originator_version, leaf_hash) VALUES (?, ?, ?, ?, ?)",
-            [size, item.notification.id, str(UUID(str(item.notification.originator_id))),
-             item.notification.originator_version, nodes[0][2]],
-        )
-        for level, index, hash_ in nodes:
-            tx.execute("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)",
-                       [level, index, hash_])
+        leaves, nodes = [], []
+        for offset, item in enumerate(items):
+            n = item.notification
+            payload = bytes(n.state).rpartition(b"\n")[0]
+            completed = self._range.append(leaf_hash(payload))
+            leaves.append([size + offset, n.id, str(UUID(str(n.originator_id))),
+                           n.originator_version, completed[0][2]])
+            nodes += completed
+        tx.execute_many("INSERT INTO merkle_leaves (leaf_index, position, originator_id, "
+                        "originator_version, leaf_hash) VALUES (?, ?, ?, ?, ?)", leaves)
+        tx.execute_many("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
 
 
 def tree_size(db: Database) -> int:

@@ -72,6 +72,17 @@ class Projection:
             self, item.notification.topic.rpartition(".")[2].lower())
         handler(tx, item)
 
+    def apply_chunk(self, tx: Database, items: Sequence[Item]) -> None:
+        """Apply a chunk's events in order, in one transaction. A projection that can write a
+        chunk in fewer statements than one per event overrides this (the rows must end up
+        exactly as applying each event would leave them)."""
+        for item in items:
+            self.apply(tx, item)
+
+    def reads(self, topic: str) -> bool:
+        """Whether the projection reads events of ``topic``."""
+        return not self.topics or topic in self.topics
+
 
 class Decoder:
     """Verified domain events by notification id, shared by the runners of one process.
@@ -148,26 +159,32 @@ class Runner:
         return self.events.head()
 
     def step(self, head: int) -> int | None:
-        """Apply the next chunk of events up to ``head``: how many, or None once there.
-
-        The chunk is read and verified before taking the lock, so the lock (which on SQLite
-        also holds off the ledger's writers) is held only while rows are written.
-        """
+        """Apply the next chunk of events up to ``head``: how many, or None once there."""
         start = self.position()
         if start >= head:
             return None
         page = self.events.recorder.select_notifications(
             start + 1, self.chunk_size, stop=head, topics=self.projection.topics
         )
-        items = [self.decode(n) for n in page]
         # Writers commit in notification id order, so every event up to ``head`` is visible:
         # a short page means nothing else up to ``head`` concerns this projection.
         end = page[-1].id if len(page) == self.chunk_size else head
+        return self.apply_page(page, start, end)
+
+    def apply_page(self, page: Sequence[Notification], start: int, end: int) -> int:
+        """Apply the events of ``page`` after position ``start`` that this projection reads,
+        and move its position to ``end`` (the last notification id the page covers): how many
+        were applied, or 0 when another runner moved the position from ``start`` first.
+
+        The page is read and verified before taking the lock, so the lock (which on SQLite
+        also holds off the ledger's writers) is held only while rows are written.
+        """
+        items = [self.decode(n) for n in page
+                 if n.id > start and self.projection.reads(n.topic)]
         with self.db.locked(self.name) as tx:
             if read_position(tx, self.name) != start:
                 return 0  # another runner applied this chunk first: read on from its end
-            for item in items:
-                self.projection.apply(tx, item)
+            self.projection.apply_chunk(tx, items)
             tx.execute(
                 "UPDATE projection_positions SET position = ? WHERE name = ?", [end, self.name]
             )
@@ -183,21 +200,39 @@ def read_position(db: Database, name: str) -> int:
 
 
 def catch_up(runners: Sequence[Runner], progress: Progress = silent) -> int:
-    """Bring each runner to the log's head as it is now, a chunk of each in turn (so they
-    share decoded events); return how many events were applied."""
+    """Bring each runner to the log's head as it is now; return how many events were applied.
+
+    The runners read the log together, a page at a time from the position of the one furthest
+    behind, so each event is read and verified once however many projections need it. A
+    runner that another process moves meanwhile simply reads on from where that one left it.
+    """
     for runner in runners:
         runner.setup()
-    head = runners[0].head() if runners else 0
-    applied, pending = 0, list(runners)
-    while pending:
-        for runner in list(pending):
-            done = runner.step(head)
-            if done is None:
-                pending.remove(runner)
-                continue
-            applied += done
-            progress(f"projection {runner.name}: events", runner.position(), head)
-    return applied
+    if not runners:
+        return 0
+    head, applied = runners[0].head(), 0
+    chunk_size = min(r.chunk_size for r in runners)
+    while True:
+        starts = {r: r.position() for r in runners}
+        behind = [r for r in runners if starts[r] < head]
+        if not behind:
+            return applied
+        start = min(starts[r] for r in behind)
+        topics = union_of_topics(behind)
+        page = behind[0].events.recorder.select_notifications(
+            start + 1, chunk_size, stop=head, topics=topics)
+        end = page[-1].id if len(page) == chunk_size else head
+        for runner in behind:
+            if starts[runner] < end:
+                applied += runner.apply_page(page, starts[runner], end)
+                progress(f"projection {runner.name}: events", end, head)
+
+
+def union_of_topics(runners: Sequence[Runner]) -> list[str]:
+    """The topics any of ``runners`` reads (empty: every topic, if one of them reads all)."""
+    if any(not r.projection.topics for r in runners):
+        return []
+    return sorted({t for r in runners for t in r.projection.topics})
 
 
 def follow(runners: Sequence[Runner], interval: float, progress: Progress = silent) -> None:

@@ -6,6 +6,7 @@ cannot drift from them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ledger.errors import ConservationViolated, InvalidArgument
@@ -27,6 +28,7 @@ MOVE = (
     "retired = retired + ? WHERE batch_id = ? "
     "RETURNING batch, minted, available, reserved, held, retired"
 )
+STORE = "UPDATE supply SET available = ?, reserved = ?, held = ?, retired = ? WHERE batch_id = ?"
 
 
 class Supply(Projection):
@@ -47,6 +49,19 @@ class Supply(Projection):
     def __init__(self) -> None:
         # batch id -> operator: fixed at mint, so safe to keep across batches.
         self._operators: dict[str, str] = {}
+        # batch id -> its row (batch, *COUNTS) as the chunk being applied leaves it.
+        self._rows: dict[str, dict[str, Any]] | None = None
+
+    def apply_chunk(self, tx: Database, items: Sequence[Item]) -> None:
+        """Move credits between pools in memory, checking conservation after every event as
+        before, then write each changed batch's row once."""
+        self._rows = {}
+        try:
+            super().apply_chunk(tx, items)
+            tx.execute_many(STORE, [[*(row[p] for p in POOLS), batch_id]
+                                    for batch_id, row in self._rows.items()])
+        finally:
+            self._rows = None
 
     def minted(self, tx: Database, item: Item) -> None:
         e = item.event
@@ -84,11 +99,22 @@ class Supply(Projection):
 
     def _move(self, tx: Database, item: Item, from_pool: str, to_pool: str) -> None:
         n = total(ranges_from_lists(item.event.blocks))
-        change = {pool: 0 for pool in POOLS}
-        change[from_pool] -= n
-        change[to_pool] += n
-        rows = tx.execute(MOVE, [*change.values(), str(item.event.originator_id)])
-        check(dict(zip(("batch", *COUNTS), rows[0], strict=True)), item)
+        batch_id = str(item.event.originator_id)
+        if self._rows is None:
+            change = {pool: 0 for pool in POOLS}
+            change[from_pool] -= n
+            change[to_pool] += n
+            rows = tx.execute(MOVE, [*change.values(), batch_id])
+            check(dict(zip(("batch", *COUNTS), rows[0], strict=True)), item)
+            return
+        if batch_id not in self._rows:
+            rows = tx.execute(f"SELECT batch, {', '.join(COUNTS)} FROM supply WHERE batch_id = ?",
+                              [batch_id])  # COUNTS: our own column names
+            self._rows[batch_id] = dict(zip(("batch", *COUNTS), rows[0], strict=True))
+        row = self._rows[batch_id]
+        row[from_pool] = int(row[from_pool]) - n
+        row[to_pool] = int(row[to_pool]) + n
+        check(row, item)
 
 
 def check(row: dict[str, Any], item: Item) -> None:

@@ -14,6 +14,7 @@ import pytest
 from ledger.errors import AccountNotFound, ConservationViolated, LedgerError, NotFound
 from ledger.projections.balances import Balances, balance, balances
 from ledger.projections.connect import open_database
+from ledger.projections.merkle_log import MerkleLog
 from ledger.projections.retirements import Retirements, retirements, totals
 from ledger.projections.runner import (
     Database,
@@ -266,6 +267,51 @@ class TestRunner:
             runner.rebuild()
         project(ledger, db, chunk_size=500)
         assert rows(db) == incremental
+
+    def test_a_chunk_written_at_once_leaves_the_rows_of_one_event_at_a_time(
+        self, ledger: UnitOfWork, db: Database, clock: Clock
+    ) -> None:
+        """Balances, supply and the Merkle log write a chunk in a few statements: the rows
+        (every Merkle node included) are those of applying each event on its own."""
+        History(ledger, clock, seed=5).run(150)
+        chosen = [*runners(ledger, db), Runner(ledger.events, db, MerkleLog())]
+        catch_up(chosen)
+        tables = [*Balances.tables, *Supply.tables, *Retirements.tables, *MerkleLog.tables]
+        at_once = {t: sorted(db.execute(f"SELECT * FROM {t}")) for t in tables}
+        for runner in chosen:
+            runner.rebuild()
+        one_by_one = [Runner(ledger.events, db, r.projection.__class__(), chunk_size=1)
+                      for r in chosen]
+        catch_up(one_by_one)
+        assert {t: sorted(db.execute(f"SELECT * FROM {t}")) for t in tables} == at_once
+
+    def test_projections_caught_up_together_verify_each_event_once_wherever_they_stand(
+        self, ledger: UnitOfWork, db: Database, clock: Clock
+    ) -> None:
+        history = History(ledger, clock, seed=3)
+        history.run(60)
+        project(ledger, db)
+        history.run(60)
+        # A decoder that remembers no more than a chunk: only reading together saves work.
+        decoder, verified = Decoder(ledger.events, size=20), []
+        behind = [Runner(ledger.events, db, p(), 20, decoder)
+                  for p in (Balances, Supply, Retirements, MerkleLog)]
+        behind[1].rebuild()  # supply starts again from zero; the others are part way
+        original = ledger.events.mapper.verify
+
+        def counting(stored: Any) -> Any:
+            verified.append(stored.id)
+            return original(stored)
+
+        ledger.events.mapper.verify = counting  # type: ignore[method-assign]
+        catch_up(behind)
+        assert sorted(verified) == sorted(set(verified))
+        assert all(r.position() == r.head() for r in behind)
+        rebuilt = rows(db)
+        for runner in behind:
+            runner.rebuild()
+        project(ledger, db)
+        assert rows(db) == rebuilt
 
     def test_the_position_reaches_the_head_when_the_last_events_are_not_for_it(
         self, ledger: UnitOfWork, db: Database
