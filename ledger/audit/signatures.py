@@ -12,24 +12,22 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from ledger.signing.ed25519 import verifies
 
 Check = tuple[int, str, bytes, bytes]
-_KEYS: dict[str, Ed25519PublicKey] = {}
+_KEYS: dict[str, bytes] = {}
 
 
 def _init(keys: dict[str, bytes]) -> None:
-    _KEYS.update({k: Ed25519PublicKey.from_public_bytes(v) for k, v in keys.items()})
+    _KEYS.update(keys)
 
 
 def failures(checks: list[Check]) -> list[int]:
     """Positions whose signature does not verify under the named (trusted) key."""
     failed = []
     for position, key_id, payload, signature in checks:
-        try:
-            _KEYS[key_id].verify(signature, payload)
-        except (InvalidSignature, KeyError):
+        key = _KEYS.get(key_id)
+        if key is None or not verifies(key, signature, payload):
             failed.append(position)
     return failed
 

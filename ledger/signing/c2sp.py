@@ -13,10 +13,8 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from ledger.errors import CheckpointInvalid, InvalidArgument
+from ledger.signing.ed25519 import verifies
 
 _ED25519 = 0x01
 """The signed-note signature type byte of Ed25519."""
@@ -77,11 +75,7 @@ class Verifier:
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         """Whether ``signature`` is this key's Ed25519 signature of ``message``."""
-        try:
-            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, message)
-        except InvalidSignature:
-            return False
-        return True
+        return verifies(self.public_key, signature, message)
 
 
 def parse_verifier_key(text: str) -> Verifier:

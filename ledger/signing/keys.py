@@ -18,7 +18,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -30,6 +29,7 @@ from ledger.errors import (
     UnknownKey,
 )
 from ledger.signing.c2sp import key_id, parse_verifier_key, verifier_key
+from ledger.signing.ed25519 import verifies
 
 PRIVATE_KEY_FILE = "operator.key"
 STAGED_KEY_FILE = "operator.next.key"
@@ -70,11 +70,12 @@ class TrustedKey:
 
     def verify(self, signature: bytes, message: bytes) -> bool:
         """Whether ``signature`` is this key's Ed25519 signature of ``message``."""
-        try:
-            self.public_key.verify(signature, message)
-        except InvalidSignature:
-            return False
-        return True
+        return verifies(self.raw, signature, message)
+
+    @cached_property
+    def raw(self) -> bytes:
+        """The 32 raw bytes of the public key."""
+        return raw_public(self.public_key)
 
     def valid_at(self, moment: datetime) -> bool:
         """Whether an event made at ``moment`` falls in this key's window. A time without a

@@ -23,6 +23,7 @@ TINY = {
     "verify": ["--log-size", "64", "--proofs", "4", "--runs", "1"],
     "reconcile": ["--rows", "40", "--batches", "4", "--runs", "1"],
     "startup": ["--runs", "1"],
+    "signatures": ["--iterations", "20", "--runs", "1"],
     "serve": ["--db", "sqlite", "--events", "1000", "--runs", "1", "--samples", "5",
               "--loader", "none"],
 }
