@@ -78,26 +78,24 @@ class SigningMapper(Mapper[UUID]):
 
     def verify(self, stored_event: StoredEvent) -> Envelope:
         """Check one stored event; raise VerificationFailed naming aggregate and version."""
-        where = f"aggregate {stored_event.originator_id} version {stored_event.originator_version}"
-        position = getattr(stored_event, "id", None)
-        if position is not None:
-            where += f" (log position {position})"
         try:
             envelope = open_envelope(stored_event.state)
         except ValueError as e:
-            raise SignatureInvalid(f"{where}: expected a signed envelope, found {e}") from None
+            raise SignatureInvalid(f"{where(stored_event)}: expected a signed envelope, found {e}"
+                                   ) from None
         key = self.keyring.key(envelope.key_id)
         if not key.verify(envelope.signature, envelope.payload):
-            raise SignatureInvalid(f"{where}: signature by key {key.key_id} does not verify")
-        check_binding(stored_event, envelope, where)
+            raise SignatureInvalid(
+                f"{where(stored_event)}: signature by key {key.key_id} does not verify")
+        check_binding(stored_event, envelope)
         try:
             made_at = envelope.made_at
         except ValueError as e:
-            raise KeyNotValid(f"{where}: {e}") from None
+            raise KeyNotValid(f"{where(stored_event)}: {e}") from None
         if not key.valid_at(made_at):
             raise KeyNotValid(
-                f"{where}: signed by key {key.key_id} at {made_at.isoformat()}, outside its "
-                f"validity window ({key.valid_from} to {key.valid_until})"
+                f"{where(stored_event)}: signed by key {key.key_id} at {made_at.isoformat()}, "
+                f"outside its validity window ({key.valid_from} to {key.valid_until})"
             )
         originator_id = str(stored_event.originator_id)
         version = stored_event.originator_version
@@ -108,7 +106,7 @@ class SigningMapper(Mapper[UUID]):
         expected = self._known_prev(originator_id, version)
         if expected is not None and envelope.prev != expected:
             raise ChainBroken(
-                f"{where}: expected link to previous event {expected[:16]}…, "
+                f"{where(stored_event)}: expected link to previous event {expected[:16]}…, "
                 f"found {envelope.prev[:16]}… (an event before it was changed or removed)"
             )
         self._remember(originator_id, version, envelope.digest)
@@ -154,15 +152,26 @@ def domain_event_of(stored_event: StoredEvent, envelope: Envelope) -> DomainEven
     """The domain event a verified envelope holds."""
     cls = resolve_topic(stored_event.topic)
     state = decode_fields(cls, envelope.fields["event"])
-    state["originator_id"] = UUID(str(stored_event.originator_id))
+    originator_id = stored_event.originator_id
+    state["originator_id"] = (originator_id if type(originator_id) is UUID
+                              else UUID(str(originator_id)))
     state["originator_version"] = stored_event.originator_version
     domain_event = object.__new__(cls)
     object.__setattr__(domain_event, "__dict__", state)
     return typing.cast(DomainEventProtocol[UUID], domain_event)
 
 
-def check_binding(stored_event: StoredEvent, envelope: Envelope, where: str) -> None:
-    """The stored columns must be exactly the ones that were signed."""
+def where(stored_event: StoredEvent) -> str:
+    """Which event an error is about: its aggregate, version and (once stored) log position."""
+    named = f"aggregate {stored_event.originator_id} version {stored_event.originator_version}"
+    position = getattr(stored_event, "id", None)
+    return named if position is None else f"{named} (log position {position})"
+
+
+def check_binding(stored_event: StoredEvent, envelope: Envelope, label: str | None = None
+                  ) -> None:
+    """The stored columns must be exactly the ones that were signed; an error names the event
+    as ``label`` (by default, where it is)."""
     signed = envelope.fields
     pairs = [
         ("originator id", str(stored_event.originator_id), str(signed["originator_id"])),
@@ -172,7 +181,8 @@ def check_binding(stored_event: StoredEvent, envelope: Envelope, where: str) -> 
     for what, stored, signed_value in pairs:
         if stored != signed_value:
             raise SignatureInvalid(
-                f"{where}: stored {what} {stored!r} is not the signed {what} {signed_value!r}"
+                f"{label or where(stored_event)}: stored {what} {stored!r} is not the signed "
+                f"{what} {signed_value!r}"
             )
 
 
