@@ -4,7 +4,7 @@ A history of N events is written through the Ledger API on SQLite (mint, then re
 or release, transfer and retire in a loop); PostgreSQL gets a copy of the same signed events.
 For each store, each projection is rebuilt from zero ``--runs`` times and the median catch-up
 rate is reported in log events per second. ``decode only`` decodes and verifies every event
-and writes nothing (a projection decodes only the events it reads); ``all three`` is what
+and writes nothing (a projection decodes only the events it reads); ``all four`` is what
 ``ledger project`` does, sharing decoded events. Then a ``ledger project --follow`` process
 runs while the ledger writes, and its lag (head - position, in events; in milliseconds at the
 write rate) is sampled every 50 ms. Medians of ``--runs`` runs throughout. Never asserts on
@@ -92,10 +92,10 @@ def copy_log(source: UnitOfWork, target: UnitOfWork) -> None:
 
 
 def rates(settings: Settings, runs: int) -> dict[str, float]:
-    """Median log events per second: decoding alone, each projection, all three together."""
+    """Median log events per second: decoding alone, each projection, all four together."""
     found: dict[str, list[float]] = {}
     for _ in range(runs):
-        for name in ["decode only", *PROJECTIONS, "all three"]:
+        for name in ["decode only", *PROJECTIONS, "all four"]:
             with opened(settings) as (ledger, db):
                 head = ledger.events.recorder.max_notification_id() or 0
                 found.setdefault(name, []).append(head / rebuild_seconds(name, ledger, db))
@@ -105,7 +105,7 @@ def rates(settings: Settings, runs: int) -> dict[str, float]:
 def rebuild_seconds(name: str, ledger: UnitOfWork, db: Database) -> float:
     if name == "decode only":
         return timed(lambda: decode_all(ledger))
-    chosen = runners(ledger, list(PROJECTIONS) if name == "all three" else [name])
+    chosen = runners(ledger, list(PROJECTIONS) if name == "all four" else [name])
     for runner in chosen:
         runner.rebuild()
     return timed(lambda: catch_up(chosen))
@@ -231,7 +231,7 @@ def say(message: str) -> None:
 
 def report(results: dict[str, Any]) -> None:
     stores = results["stores"]
-    names = ["decode only", *PROJECTIONS, "all three"]
+    names = ["decode only", *PROJECTIONS, "all four"]
     print(f"catch-up over {results['events']:,} events, log events/s (median of "
           f"{results['runs']} runs)")
     print_table(["projection", *stores], [[n, *[s["rates"][n] for s in stores.values()]]
