@@ -23,6 +23,7 @@ GROUPS = {
     "vintage": ("vintage", "vintage"),
 }
 
+ROW = "SELECT batch, minted, available, reserved, held, retired FROM supply WHERE batch_id = ?"
 MOVE = (
     "UPDATE supply SET available = available + ?, reserved = reserved + ?, held = held + ?, "
     "retired = retired + ? WHERE batch_id = ? "
@@ -108,8 +109,7 @@ class Supply(Projection):
             check(dict(zip(("batch", *COUNTS), rows[0], strict=True)), item)
             return
         if batch_id not in self._rows:
-            rows = tx.execute(f"SELECT batch, {', '.join(COUNTS)} FROM supply WHERE batch_id = ?",
-                              [batch_id])  # COUNTS: our own column names
+            rows = tx.execute(ROW, [batch_id])
             self._rows[batch_id] = dict(zip(("batch", *COUNTS), rows[0], strict=True))
         row = self._rows[batch_id]
         row[from_pool] = int(row[from_pool]) - n
