@@ -45,18 +45,9 @@ def open_note(note: str | bytes, verifiers: Sequence[Verifier]) -> str:
     Raises CheckpointInvalid for a malformed note, a failing signature from a trusted key, or
     no verified signature from a trusted key (an empty ``verifiers`` trusts nothing).
     """
-    note = _decode(note)
-    split = note.rfind("\n\n")  # the text may hold blank lines; the last one ends it
-    if split < 0 or not note.endswith("\n"):
-        raise CheckpointInvalid("expected note text, a blank line and signature lines")
-    text, signature_lines = note[: split + 1], note[split + 2 : -1].split("\n")
-    if len(signature_lines) > MAX_SIGNATURES:
-        raise CheckpointInvalid(
-            f"expected at most {MAX_SIGNATURES} signatures, found {len(signature_lines)}"
-        )
+    text, signatures = split_note(note)
     message, verified = text.encode(), 0
-    for line in signature_lines:
-        name, line_key_id, signature = _parse_signature_line(line)
+    for name, line_key_id, signature in signatures:
         for verifier in verifiers:
             if (verifier.name, verifier.key_id) != (name, line_key_id):
                 continue  # unknown keys are ignored, even when they share a name or an id
@@ -69,6 +60,34 @@ def open_note(note: str | bytes, verifiers: Sequence[Verifier]) -> str:
         trusted = ", ".join(f"{v.name}+{v.key_id.hex()}" for v in verifiers) or "none"
         raise CheckpointInvalid(f"expected a signature by a trusted key ({trusted}), found none")
     return text
+
+
+def split_note(note: str | bytes) -> tuple[str, list[tuple[str, bytes, bytes]]]:
+    """The text of ``note`` and its signature lines as (key name, key id, signature), nothing
+    verified; CheckpointInvalid if malformed or with more than :data:`MAX_SIGNATURES`."""
+    note = _decode(note)
+    split = note.rfind("\n\n")  # the text may hold blank lines; the last one ends it
+    if split < 0 or not note.endswith("\n"):
+        raise CheckpointInvalid("expected note text, a blank line and signature lines")
+    text, signature_lines = note[: split + 1], note[split + 2 : -1].split("\n")
+    if len(signature_lines) > MAX_SIGNATURES:
+        raise CheckpointInvalid(
+            f"expected at most {MAX_SIGNATURES} signatures, found {len(signature_lines)}"
+        )
+    return text, [_parse_signature_line(line) for line in signature_lines]
+
+
+def add_signatures(note: str, lines: Sequence[str]) -> str:
+    """``note`` with the signature ``lines`` (each ending in a newline) it does not hold yet
+    appended: the text and the signatures already there are unchanged."""
+    held = set(note[note.rfind("\n\n") + 2:].splitlines(keepends=True))
+    for line in (line.removesuffix("\n") + "\n" for line in lines):
+        _parse_signature_line(line[:-1])
+        if line not in held:
+            note += line
+            held.add(line)
+    split_note(note)  # still a note: at most MAX_SIGNATURES lines
+    return note
 
 
 def _has_control_character(text: str) -> bool:
