@@ -53,6 +53,15 @@ class ReadOnlyStore(LedgerError):
     code = "read_only_store"
 
 
+class WitnessUnavailable(LedgerError):
+    """A witness could not be reached, or did not answer within its deadline, or answered
+    what the C2SP tlog-witness protocol does not allow."""
+
+    code = "witness_unavailable"
+    writes = ("the signed checkpoint, with the cosignatures of the witnesses that did answer "
+              "(re-run `ledger checkpoint --witness` for the others)")
+
+
 # --- 2: usage --------------------------------------------------------------------------------
 
 
@@ -239,6 +248,14 @@ class KeyExists(RuleViolated):
     code = "key_exists"
 
 
+class WitnessRefused(RuleViolated):
+    """A witness refused to cosign: it does not know the log's origin or trust the operator's
+    key (configure it), or it has seen no earlier checkpoint we can prove this one extends."""
+
+    code = "witness_refused"
+    writes = WitnessUnavailable.writes
+
+
 class ConcurrentUpdate(RuleViolated):
     """Other writers changed the same aggregates on every retry; try again."""
 
@@ -295,6 +312,13 @@ class CheckpointInvalid(VerificationFailed):
     from its stored row."""
 
     code = "checkpoint_invalid"
+
+
+class CosignatureMissing(VerificationFailed):
+    """A checkpoint lacks the cosignatures of as many trusted witnesses as required
+    (`--min-witnesses`); a trusted witness's cosignature that fails is `checkpoint_invalid`."""
+
+    code = "cosignature_missing"
 
 
 class CheckpointMismatch(VerificationFailed):

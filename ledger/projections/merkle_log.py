@@ -10,7 +10,7 @@ checkpoints of the tree (one row per tree size, never replaced).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
@@ -23,6 +23,7 @@ from ledger.transparency.merkle import (
     NodeReader,
     leaf_hash,
 )
+from ledger.transparency.note import add_signatures
 from ledger.views import CheckpointView
 
 BYTES = "BYTEA"  # SQLite stores blobs whatever the declared type; PostgreSQL needs bytea
@@ -205,6 +206,12 @@ def latest_checkpoint(db: Database) -> CheckpointView | None:
     return None if rows[0][0] is None else checkpoint_at(db, int(rows[0][0]))
 
 
+def size_signed_before(db: Database, size: int) -> int:
+    """The largest tree size signed below ``size``; 0 when none is."""
+    rows = db.execute("SELECT MAX(tree_size) FROM checkpoints WHERE tree_size < ?", [size])
+    return 0 if rows[0][0] is None else int(rows[0][0])
+
+
 def checkpoint_at(db: Database, size: int) -> CheckpointView:
     """The signed checkpoint of exactly ``size`` leaves, or NotFound."""
     found = checkpoints(db, size, size)
@@ -221,3 +228,14 @@ def store_checkpoint(db: Database, signed: CheckpointView) -> None:
         [signed.tree_size, signed.root_hash, signed.note, signed.key_id,
          signed.signed_at.isoformat()],
     )
+
+
+def add_cosignatures(db: Database, size: int, lines: Sequence[str]) -> CheckpointView:
+    """Append witnesses' cosignature lines to the stored checkpoint of ``size`` (those it does
+    not hold yet). Its text and the operator's signature never change: only lines are added."""
+    stored = checkpoint_at(db, size)
+    note = add_signatures(stored.note, lines)
+    if note != stored.note:
+        db.execute("UPDATE checkpoints SET note = ? WHERE tree_size = ? AND note = ?",
+                   [note, size, stored.note])
+    return replace(stored, note=note)

@@ -12,13 +12,17 @@ the proof as stored, signing nothing.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 
 from ledger.errors import (
     ConsistencyFailed,
+    LedgerError,
     LogRolledBack,
     NotCheckpointed,
     NotFound,
     RetirementNotFound,
+    WitnessRefused,
+    WitnessUnavailable,
 )
 from ledger.projections import merkle_log
 from ledger.projections.database import Database
@@ -26,8 +30,16 @@ from ledger.projections.runner import Runner, catch_up
 from ledger.signing.envelope import open_envelope
 from ledger.transparency import merkle
 from ledger.transparency.bundle import ProofBundle, bundle_json, make_bundle
-from ledger.transparency.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from ledger.transparency.checkpoint import (
+    Checkpoint,
+    open_checkpoint,
+    parse_checkpoint_body,
+    sign_checkpoint,
+)
+from ledger.transparency.cosignature import Witness, cosignatures
+from ledger.transparency.note import split_note
 from ledger.transparency.verify import verifiers, verify_bundle
+from ledger.transparency.witness import Post, ask
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import CheckpointsView, CheckpointView, ConsistencyView
 
@@ -121,6 +133,42 @@ def sign_head(uow: UnitOfWork) -> CheckpointView:
         made = CheckpointView(size, root, signer.key_id, uow.clock(), note)
         uow.settings.keys.remember_signed(note)
         merkle_log.store_checkpoint(tx, made)
+    return made
+
+
+def witness_head(uow: UnitOfWork, *, witnesses: Sequence[tuple[str, Post]],
+                 trusted: Sequence[Witness]) -> CheckpointView:
+    """Sign the head (:func:`sign_head`) and ask each witness (where, how to POST to it) to
+    cosign it; keep the cosignatures by ``trusted`` witness keys in the stored checkpoint.
+
+    Every witness is asked, even after one failed; the cosignatures received are kept before
+    the first failure is raised, so re-running asks again only for what is missing. A witness
+    holding a larger or other tree is ``log_rolled_back`` (:mod:`ledger.transparency.witness`).
+    """
+    made = sign_head(uow)
+    checkpoint = parse_checkpoint_body(split_note(made.note)[0])
+    guess = (made.tree_size if cosignatures(made.note, trusted)
+             else merkle_log.size_signed_before(uow.db, made.tree_size))
+
+    def prove(old_size: int) -> list[bytes]:
+        return merkle_log.consistency(uow.db, old_size, made.tree_size)
+
+    lines: list[str] = []
+    failures: list[LedgerError] = []
+    try:
+        for where, post in witnesses:
+            try:
+                lines += ask(where, post, made.note, checkpoint, prove, guess, trusted)
+            except (WitnessRefused, WitnessUnavailable) as failure:
+                failures.append(failure)
+    finally:
+        if lines:
+            with uow.db.locked(LOCK) as tx:
+                made = merkle_log.add_cosignatures(tx, made.tree_size, lines)
+    if failures:
+        first, others = failures[0], len(failures) - 1
+        raise type(first)(first.message + (f"; {others} other witnesses failed too"
+                                           if others else ""))
     return made
 
 

@@ -93,10 +93,12 @@ def test_every_audit_problem_kind_is_a_verification_code() -> None:
     assert verification >= AUDIT_KINDS
 
 
-def test_a_refusal_writes_nothing_but_an_expired_reservation_its_expiry() -> None:
+def test_a_refusal_writes_nothing_but_an_expiry_or_a_checkpoint_a_witness_refused() -> None:
     writing = {cls.code for cls in CLASSES if cls.exit_code == 4 and cls.writes != "nothing"}
-    assert writing == {"reservation_expired"}
+    assert writing == {"reservation_expired", "witness_refused"}
     assert "Expired" in errors.ReservationExpired.writes
+    # The checkpoint is signed and stored before witnesses are asked to cosign it.
+    assert "signed checkpoint" in errors.WitnessRefused.writes
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda cls: cls.__name__)
