@@ -10,7 +10,7 @@ missing file is not found (3); anything wrong with the proof itself is a failed 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +22,7 @@ from ledger.errors import CheckpointInvalid, InvalidArgument, ProofMalformed
 from ledger.parsing import read_file
 from ledger.signing.keys import TrustedKey, read_trust
 from ledger.transparency.bundle import MAX_FILE_BYTES
+from ledger.transparency.cosignature import Witness, parse_witness_key
 from ledger.transparency.verify import (
     VerifiedConsistency,
     VerifiedRetirement,
@@ -49,17 +50,29 @@ def trust_options(command: F) -> F:
 @click.command()
 @click.argument("file", metavar="FILE")
 @trust_options
+@click.option("--witness", "vkeys", multiple=True, metavar="VKEY",
+              help="A witness's verifier key (name+hexid+base64, type 0x04), or a file "
+                   "holding one; repeatable: its cosignature on the checkpoint is required.")
+@click.option("--min-witnesses", type=int, metavar="N",
+              help="How many of the --witness keys must have cosigned [default: all].")
 @renders()
-def verify(file: str, key: str | None, trust: str | None) -> VerifiedRetirement:
+def verify(file: str, key: str | None, trust: str | None, vkeys: tuple[str, ...],
+           min_witnesses: int | None) -> VerifiedRetirement:
     """Check a retirement proof file offline, with no database.
 
     Checks, in order: the file parses, the checkpoint's signature, the tree size, the event's
     inclusion in the log, the event's signature (key valid at the event's time), that the
-    event is a retirement, and that the summary is what was signed. Exit 0 with a one-line
-    confirmation, or 5 naming the first check that failed.
+    event is a retirement, and that the summary is what was signed; then, with --witness,
+    that enough witnesses cosigned the checkpoint (C2SP tlog-cosignature). Exit 0 with a
+    one-line confirmation, or 5 naming the first check that failed.
     """
     trusted = trusted_keys(key, trust)
-    return verify_bundle(read_file(file, MAX_FILE_BYTES, ProofMalformed), trusted)
+    witnesses = witness_keys(vkeys)
+    if min_witnesses is not None and not 1 <= min_witnesses <= len(witnesses):
+        raise InvalidArgument(f"--min-witnesses: expected 1 to {len(witnesses)} (the --witness "
+                              f"keys given), found {min_witnesses}")
+    return verify_bundle(read_file(file, MAX_FILE_BYTES, ProofMalformed), trusted, witnesses,
+                         len(witnesses) if min_witnesses is None else min_witnesses)
 
 
 @click.command("verify-consistency")
@@ -100,6 +113,25 @@ def trusted_keys(key: str | None, trust: str | None) -> list[TrustedKey]:
         ) from None
 
 
+def witness_keys(values: Sequence[str]) -> list[Witness]:
+    """Witness verifier keys, each given as the key or a file holding it; usage error if one
+    is malformed, and each witness named once."""
+    witnesses: list[Witness] = []
+    for value in values:
+        text = (read_file(value, MAX_NOTE_BYTES, InvalidArgument).decode(errors="replace")
+                .strip() if os.path.isfile(value) else value)
+        try:
+            witness = parse_witness_key(text)
+        except CheckpointInvalid as error:
+            raise InvalidArgument(
+                f"--witness-key: expected a witness verifier key name+hexid+base64 or a file "
+                f"holding one, found {text[:100]!r} ({error.message})") from None
+        if witness in witnesses:
+            raise InvalidArgument(f"expected each witness key once, found {text!r} twice")
+        witnesses.append(witness)
+    return witnesses
+
+
 @text_of.register
 def _(result: VerifiedRetirement) -> str:
     """One line: who retired how much of what, for whom, in which checkpoint."""
@@ -112,7 +144,9 @@ def _(result: VerifiedRetirement) -> str:
         f"{s.beneficiary!r}, claim period {shown(s.claim_period)}, at {shown(s.retired_at)} "
         f"(retirement {shown(s.retirement_id)}); leaf {result.leaf_index} of checkpoint "
         f"{shown(checkpoint.origin)} at tree size {checkpoint.size}, event key "
-        f"{result.event_key_id}"
+        f"{result.event_key_id}" + "".join(
+            f"; cosigned by {shown(c.witness)} at {c.time.isoformat()}"
+            for c in result.cosignatures)
     )
 
 

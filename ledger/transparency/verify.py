@@ -40,6 +40,7 @@ from ledger.transparency.bundle import (
     summary_of,
 )
 from ledger.transparency.checkpoint import Checkpoint, open_checkpoint
+from ledger.transparency.cosignature import Cosignature, Witness, require_cosignatures
 from ledger.transparency.merkle import HASH_SIZE, leaf_hash, verify_consistency, verify_inclusion
 
 BUNDLE_CHECKS = (
@@ -62,6 +63,8 @@ class VerifiedRetirement:
     checkpoint: Checkpoint
     leaf_index: int
     event_key_id: str
+    cosignatures: tuple[Cosignature, ...] = ()
+    """The witnesses' cosignatures verified (only those of witnesses the verifier named)."""
 
     def to_json(self) -> dict[str, Any]:
         """What was verified, as JSON."""
@@ -71,6 +74,7 @@ class VerifiedRetirement:
             "leaf_index": self.leaf_index,
             "checkpoint": self.checkpoint.to_json(),
             "event_key_id": self.event_key_id,
+            "cosignatures": [c.to_json() for c in self.cosignatures],
         }
 
 
@@ -86,11 +90,14 @@ class VerifiedConsistency:
         return {"consistent": True, "old": self.old.to_json(), "new": self.new.to_json()}
 
 
-def verify_bundle(raw: bytes, trusted: Sequence[TrustedKey]) -> VerifiedRetirement:
+def verify_bundle(raw: bytes, trusted: Sequence[TrustedKey], witnesses: Sequence[Witness] = (),
+                  min_witnesses: int = 0) -> VerifiedRetirement:
     """Check a proof file against the trusted keys; return what it proves or raise.
 
     Raises a VerificationFailed error (exit 5) naming the first failed check of
-    :data:`BUNDLE_CHECKS`. An empty ``trusted`` trusts nothing, so every proof fails.
+    :data:`BUNDLE_CHECKS`. An empty ``trusted`` trusts nothing, so every proof fails. Then,
+    with ``witnesses``, the checkpoint must carry valid cosignatures (C2SP tlog-cosignature) by
+    at least ``min_witnesses`` of them (``cosignature_missing`` otherwise).
     """
     # 1. The file parses: at most MAX_FILE_BYTES, strict JSON, the model, the one canonical
     #    spelling (so that no byte can change without one of the checks below noticing).
@@ -126,7 +133,15 @@ def verify_bundle(raw: bytes, trusted: Sequence[TrustedKey]) -> VerifiedRetireme
     # 7. The human-readable summary says exactly what the signed event says, field for field.
     with _check(BUNDLE_CHECKS, 7):
         _compare_summary(bundle.summary, envelope)
-    return VerifiedRetirement(bundle.summary, checkpoint, bundle.leaf_index, key.key_id)
+    # Then, when asked: witnesses vouch that this checkpoint is the log everyone sees.
+    cosigned: list[Cosignature] = []
+    if witnesses:
+        try:
+            cosigned = require_cosignatures(bundle.checkpoint, witnesses, min_witnesses)
+        except VerificationFailed as error:
+            raise type(error)(f"witnesses: {error.message}") from None
+    return VerifiedRetirement(bundle.summary, checkpoint, bundle.leaf_index, key.key_id,
+                              tuple(cosigned))
 
 
 def verify_consistency_files(

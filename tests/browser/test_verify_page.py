@@ -9,9 +9,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from ledger.signing.keys import TrustedKey
 from ledger.transparency.bundle import ProofBundle, bundle_json
+from ledger.transparency.cosignature import parse_witness_key
+from ledger.transparency.verify import verify_bundle
 from ledger.web.verify_page import verify_page
 from tests.support.proofs import ATTRIBUTE, NON_ASCII, SCRIPT, RealProofs
+from tests.support.witness import SpecWitness
 
 SERVED = "https://verify.example/verify.html"
 
@@ -177,4 +181,23 @@ def test_the_link_may_carry_a_trust_list_as_json(
 ) -> None:
     compact = json.dumps(json.loads(proofs.trust_list))
     page.goto(link(page_file, proofs.reproved, compact))
+    assert verdict(page) == "valid"
+
+
+def test_a_checkpoint_cosigned_by_witnesses_verifies_as_python_does(
+    page: Any, page_file: Path, proofs: RealProofs
+) -> None:
+    """Served proofs carry witnesses' cosignatures (C2SP tlog-cosignature): the page, which
+    does not check them yet, ignores their lines as lines of unknown keys."""
+    bundle = ProofBundle.model_validate_json(proofs.non_ascii)
+    body = bundle.checkpoint[: bundle.checkpoint.rfind("\n\n") + 1]
+    witnesses = [SpecWitness(name=f"witness.test/{n}") for n in (1, 2)]
+    cosigned = bundle.model_copy(update={
+        "checkpoint": bundle.checkpoint + "".join(w.cosign(body) for w in witnesses)})
+    raw = bundle_json(cosigned)
+    first = [TrustedKey.from_dict({"verifier_key": proofs.first_key})]
+    python = verify_bundle(raw, first,
+                           [parse_witness_key(w.vkey) for w in witnesses], 2)
+    assert len(python.cosignatures) == 2
+    page.goto(link(page_file, raw, proofs.first_key))
     assert verdict(page) == "valid"
