@@ -19,6 +19,10 @@ one :class:`NativeSerial` whose ``first`` and ``last`` are always *inclusive*, i
   the year.
 - Puro.earth: ``PURO_PR_CORC100+_FI_577166_2020_<issuance uuid>_1-100``, inclusive, unique only
   within one issuance, so the scope is everything before the range.
+
+A scope has one spelling: numbers without leading zeros, a UUID in lower case, digits in ASCII
+only. The same serials written another way fall in the same scope, so they cannot be minted
+twice.
 """
 
 from __future__ import annotations
@@ -54,20 +58,20 @@ class NativeSerial:
 
 
 _ART = re.compile(
-    r"(?P<standard>[A-Z]+)-(?P<country>[A-Z]{2})-(?P<program>\d+)-(?P<vintage>\d{4})"
-    r"-(?P<issuance>\d+)-(?P<first>\d+) to (?P<last>\d+)"
+    r"(?P<standard>[A-Z]+)-(?P<country>[A-Z]{2})-(?P<program>[0-9]+)-(?P<vintage>[0-9]{4})"
+    r"-(?P<issuance>[0-9]+)-(?P<first>[0-9]+) to (?P<last>[0-9]+)"
 )
 _VERRA = re.compile(
-    r"(?P<block>\d+)-(?P<first>\d+)-(?P<last>\d+)-(?:VCS-)?VCU-\d+-[A-Z]+-(?P<country>[A-Z]{2})"
-    r"-\d+-(?P<project>\d+)-(?P<start>\d{8})-(?P<end>\d{8})-\d+"
+    r"(?P<block>[0-9]+)-(?P<first>[0-9]+)-(?P<last>[0-9]+)-(?:VCS-)?VCU-[0-9]+-[A-Z]+-(?P<country>[A-Z]{2})"
+    r"-[0-9]+-(?P<project>[0-9]+)-(?P<start>[0-9]{8})-(?P<end>[0-9]{8})-[0-9]+"
 )
 _ISOMETRIC = re.compile(
-    r"(?P<scope>ISO-\d+-(?P<project>[A-Z0-9]+-[A-Z]{3}-[A-Z0-9]+)-(?P<year>\d{4}))"
-    r"-(?P<start>\d+)-(?P<end>\d+)"
+    r"(?P<scope>ISO-[0-9]+-(?P<project>[A-Z0-9]+-[A-Z]{3}-[A-Z0-9]+)-(?P<year>[0-9]{4}))"
+    r"-(?P<start>[0-9]+)-(?P<end>[0-9]+)"
 )
 _PURO = re.compile(
-    r"(?P<scope>PURO_[A-Z]+_[^_\s]+_[A-Z]{2}_(?P<facility>[^_\s]+)_(?P<vintage>\d{4})"
-    r"_(?P<issuance>[0-9A-Fa-f-]{36}))_(?P<first>\d+)-(?P<last>\d+)"
+    r"(?P<scope>PURO_[A-Z]+_[^_\s]+_[A-Z]{2}_(?P<facility>[^_\s]+)_(?P<vintage>[0-9]{4})"
+    r"_(?P<issuance>[0-9A-Fa-f-]{36}))_(?P<first>[0-9]+)-(?P<last>[0-9]+)"
 )
 
 
@@ -76,7 +80,10 @@ def _art(text: str) -> NativeSerial | None:
     if match is None:
         return None
     part = match.groupdict()
-    scope = "-".join(part[k] for k in ("standard", "country", "program", "vintage", "issuance"))
+    # Numbers without their leading zeros: ART-CR-0102-2021-011 is ART-CR-102-2021-11, so the
+    # same serials spelt another way are the same serials.
+    scope = "-".join((part["standard"], part["country"], str(int(part["program"])),
+                      part["vintage"], str(int(part["issuance"]))))
     return NativeSerial(
         registry="ART",
         scope=scope,
@@ -123,9 +130,10 @@ def _isometric(text: str) -> NativeSerial | None:
     start, end = int(match["start"]), int(match["end"])
     if end <= start:
         raise ValueError(f"expected a half-open range start < end, found {start}-{end}")
+    version, _, rest = match["scope"].removeprefix("ISO-").partition("-")
     return NativeSerial(
         registry="Isometric",
-        scope=match["scope"],
+        scope=f"ISO-{int(version)}-{rest}",
         first=start,
         last=end - 1,
         verbatim=text,
@@ -140,15 +148,16 @@ def _puro(text: str) -> NativeSerial | None:
     match = _PURO.fullmatch(text.strip())
     if match is None:
         return None
+    issuance = match["issuance"].lower()  # a UUID is one number, whatever its letters' case
     return NativeSerial(
         registry="Puro",
-        scope=match["scope"],
+        scope=match["scope"][: -len(issuance)] + issuance,
         first=int(match["first"]),
         last=int(match["last"]),
         verbatim=text,
         project=match["facility"],
         vintage=match["vintage"],
-        issuance=match["issuance"].lower(),
+        issuance=issuance,
     )
 
 
