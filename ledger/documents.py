@@ -11,9 +11,18 @@ import json
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from ledger.errors import InvalidDocument
+from ledger.parsing import strict_json, unsafe
 from ledger.serials.native import parse_native_serial
 
 KNOWN_REGISTRIES = ("art", "verra", "isometric", "puro")
@@ -26,9 +35,27 @@ MAX_SIGNED_DOCUMENT_BYTES = 32 * 1024
 
 # Integers stay within +/-(2^53 - 1): the range canonical JSON (RFC 8785) represents exactly.
 MAX_SERIAL = 2**53 - 1
+MAX_QUANTITY = 10**12
+"""The most credits one issuance may hold (the largest real ones hold tens of millions)."""
+EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)
+"""Issuance and report dates outside these are typing mistakes, not credits."""
+
+
+def _printable(value: str) -> str:
+    """Free text holds no control, separator or bidirectional character."""
+    for position, char in enumerate(value):
+        if unsafe(char):
+            raise ValueError(f"expected text without control characters, found "
+                             f"{repr(char)[1:-1]} at position {position}")
+    if not value.strip():
+        raise ValueError("expected text, found only white space")
+    return value
+
+
 Count = Annotated[int, Field(strict=True, ge=0, le=MAX_SERIAL)]
-Positive = Annotated[int, Field(strict=True, gt=0, le=MAX_SERIAL)]
-Text = Annotated[str, Field(min_length=1, max_length=200)]
+Positive = Annotated[int, Field(strict=True, gt=0, le=MAX_QUANTITY)]
+Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
+Day = Annotated[date, Field(ge=EARLIEST, le=LATEST)]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 Jurisdiction = Annotated[
     str,
@@ -49,7 +76,7 @@ class Project(Model):
 
 class Verification(Model):
     body: Text
-    report_date: date
+    report_date: Day
 
 
 class Issuance(Model):
@@ -57,12 +84,12 @@ class Issuance(Model):
 
     registry: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$")]
     issuance_id: Handle
-    serial_native: Annotated[str, Field(min_length=1, max_length=512)]
+    serial_native: Annotated[str, Field(min_length=1, max_length=512), AfterValidator(_printable)]
     serial_first: Count
     serial_last: Count
     quantity: Positive
     vintage: Annotated[int, Field(strict=True, ge=1990, le=2100)]
-    issued_on: date
+    issued_on: Day
     project: Project
     methodology: Text
     verification: Verification
@@ -83,6 +110,13 @@ class Issuance(Model):
                 f"quantity must equal serial_last - serial_first + 1 ({size}), "
                 f"found {self.quantity}"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _vintage_before_issuance(self) -> Issuance:
+        if self.vintage > self.issued_on.year:
+            raise ValueError(f"vintage must not be after the year of issued_on "
+                             f"({self.issued_on.year}), found {self.vintage}")
         return self
 
     @model_validator(mode="after")
@@ -115,6 +149,13 @@ class LeafIssuance(Issuance):
     jurisdiction: Jurisdiction
     standard_version: Text
     buffer_quantity: Count
+
+    @model_validator(mode="after")
+    def _buffer_within_issuance(self) -> LeafIssuance:
+        if self.buffer_quantity > self.quantity:
+            raise ValueError(f"buffer_quantity must be at most quantity ({self.quantity}), "
+                             f"found {self.buffer_quantity}")
+        return self
 
 
 class Facility(Model):
@@ -182,7 +223,7 @@ def parse_issuance(raw: bytes | str, where: str = "document") -> LeafIssuance | 
             f"found {len(raw)} bytes"
         )
     try:
-        data = json.loads(raw)
+        data = strict_json(raw)
     except (ValueError, RecursionError) as e:
         raise InvalidDocument(f"{where}: expected JSON, found malformed input ({e})") from None
     return validate_issuance(data, where)

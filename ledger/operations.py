@@ -7,20 +7,21 @@ validated whole before anything runs, and refused naming its line number and fie
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from ledger.documents import describe
 from ledger.errors import InvalidDocument
+from ledger.parsing import strict_json
 
 MAX_LINE_BYTES = 1_000_000
 Quantity = Annotated[int, Field(strict=True)]
 
 
 class Op(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # strict: "climate_pledge": "yes" or "quantity": "5" is refused, not coerced.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
 
 
 class Mint(Op):
@@ -91,7 +92,7 @@ def parse_line(line: str, number: int) -> Op:
         raise InvalidDocument(f"line {number}: expected at most {MAX_LINE_BYTES} bytes, "
                               f"found {len(line)}")
     try:
-        data = json.loads(line)
+        data = strict_json(line)
     except (ValueError, RecursionError) as e:
         raise InvalidDocument(f"line {number}: expected a JSON object, found ({e})") from None
     if not isinstance(data, dict):

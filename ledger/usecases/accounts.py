@@ -10,7 +10,7 @@ from ledger import ids
 from ledger.aggregates.account import ROLES, Account
 from ledger.errors import AccountExists, BuyerNotEligible, InvalidArgument, WrongRole
 from ledger.usecases.reads import account_view
-from ledger.usecases.rules import check_handle, check_scopes
+from ledger.usecases.rules import check_handle, check_scopes, check_text
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import AccountView
 
@@ -21,15 +21,20 @@ def open_account(uow: UnitOfWork, *, handle: str, name: str, role: str,
     """Open a buyer's or a buffer's account. With ``existing_ok`` (an import run again), the
     same account opened before is returned instead of ``account_exists``."""
     check_handle(handle)
+    check_text("--name", name, 200)
     if role not in ROLES or role == "operator":
         raise InvalidArgument(f"--role: expected buyer or buffer, found {role!r}")
     scopes = check_scopes(scope_targets)
 
     def decide() -> tuple[list[Aggregate], AccountView]:
         if (done := uow.find(Account, ids.account_id(handle))) is not None:
-            if existing_ok and (done.name, done.role) == (name, role):
+            asked = (name, role, climate_pledge, scopes)
+            if existing_ok and (done.name, done.role, done.climate_pledge,
+                                list(done.scope_targets)) == asked:
                 return [], account_view(done)
-            raise AccountExists(f"account {handle}: expected a new handle, found it taken")
+            differs = " with other details" if existing_ok else ""
+            raise AccountExists(f"account {handle}: expected a new handle, found it taken"
+                                f"{differs}")
         account = Account(id=ids.account_id(handle), handle=handle, name=name, role=role,
                           climate_pledge=climate_pledge, scope_targets=scopes)
         return [account], account_view(account)

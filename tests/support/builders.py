@@ -31,6 +31,8 @@ def issuance(
         f"ART-CR-102-2021-11-{first} to {last}" if source == "LEAF"
         else f"{PURO_SCOPE}_{first}-{last}"
     )
+    if source == "LEAF":
+        data["buffer_quantity"] = (last - first + 1) // 20  # a buffer within the issuance
     if source == "DAC":
         data["removal"] = {"gross_tonnes": last - first + 100, "net_tonnes": last - first + 1}
     data.update(changes)
