@@ -1,25 +1,106 @@
-"""Parsing of the values users type: durations, scope lists, files."""
+"""Parsing of the values users type: durations, scope lists, whole numbers, free text, files.
+
+Numbers are ASCII digits only (Python's ``int()`` also takes other scripts' digits and
+``1_000``), and free text holds no character a terminal may act on or that reorders what is
+shown (:func:`unsafe`): the same rule refuses such text on the way in and escapes it on the way
+out.
+"""
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 from ledger.errors import FileNotFound, InvalidArgument, InvalidDocument, LedgerError
 
-DURATION = re.compile(r"^(\d{1,6})([smhdw])$")
+DURATION = re.compile(r"([0-9]{1,6})([smhdw])")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+MAX_DURATION = timedelta(days=366)
+"""The longest reservation: credits held longer than a year are a sale, not a reservation."""
+WHOLE = re.compile(r"0|[1-9][0-9]*")
+
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                          "\u2066\u2067\u2068\u2069")
+"""Bidirectional formatting characters: they reorder how the text around them is shown."""
+
+
+def unsafe(char: str) -> bool:
+    """A character a terminal may act on or that changes how other text is shown: C0 and C1
+    controls (NUL, ESC, DEL …), line and paragraph separators, bidirectional controls, and
+    lone surrogates (not Unicode text at all)."""
+    return unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") or char in BIDI_CONTROLS
+
+
+def escaped(text: str, keep: str = "") -> str:
+    """``text`` with every :func:`unsafe` character but those in ``keep`` written as a Python
+    escape (``\\x1b``, ``\\u202e``): what goes to a terminal can only be shown, never acted on."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(c if c in keep or not unsafe(c) else repr(c)[1:-1] for c in text)
+
+
+def check_free_text(what: str, value: object, limit: int) -> str:
+    """Free text from outside (names, reasons, evidence): a string of 1 to ``limit``
+    characters, not blank, without :func:`unsafe` characters; InvalidArgument otherwise."""
+    if not isinstance(value, str):
+        raise InvalidArgument(f"{what}: expected text, found {type(value).__name__}")
+    if not 0 < len(value) <= limit:
+        raise InvalidArgument(f"{what}: expected 1 to {limit} characters, found {len(value)}")
+    if not value.strip():
+        raise InvalidArgument(f"{what}: expected text, found only white space")
+    for position, char in enumerate(value):
+        if unsafe(char):
+            raise InvalidArgument(
+                f"{what}: expected text without control characters, found "
+                f"{repr(char)[1:-1]} at position {position}")
+    return value
+
+
+def strict_json(raw: str | bytes) -> Any:
+    """JSON as RFC 8259 says it should be written: a key at most once in an object, and no
+    NaN or Infinity; ValueError otherwise (``json.loads`` keeps the last of two keys)."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for key, value in items:
+            if key in found:
+                raise ValueError(f"duplicate key {escaped(key)!r} in an object")
+            found[key] = value
+        return found
+
+    def constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a JSON number")
+
+    return json.loads(raw, object_pairs_hook=pairs, parse_constant=constant)
+
+
+def parse_whole(what: str, text: str, low: int, high: int) -> int:
+    """A whole number written in ASCII digits without sign, spaces, underscores or leading
+    zeros, from ``low`` to ``high``; InvalidArgument otherwise."""
+    if not WHOLE.fullmatch(text):
+        raise InvalidArgument(f"{what}: expected a whole number in ASCII digits, found "
+                              f"{escaped(text[:40])!r}")
+    value = int(text)
+    if not low <= value <= high:
+        raise InvalidArgument(f"{what}: expected {low} to {high}, found {text}")
+    return value
 
 
 def parse_duration(text: str) -> timedelta:
     match = DURATION.fullmatch(text.strip())
     if not match:
         raise InvalidArgument(
-            f"--expires-in: expected a duration like 30m, 12h or 7d, found {text!r}"
+            f"--expires-in: expected a duration like 30m, 12h or 7d, found {escaped(text)!r}"
         )
-    return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+    duration = timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+    if not timedelta(0) < duration <= MAX_DURATION:
+        raise InvalidArgument(f"--expires-in: expected more than 0 and at most "
+                              f"{MAX_DURATION.days}d, found {text.strip()}")
+    return duration
 
 
 def parse_scopes(value: str | list[int] | None) -> list[int]:
@@ -27,12 +108,12 @@ def parse_scopes(value: str | list[int] | None) -> list[int]:
         return []
     if isinstance(value, list):
         return value
-    try:
-        return [int(s) for s in value.split(",") if s.strip()]
-    except ValueError:
+    parts = [s.strip() for s in value.split(",") if s.strip()]
+    if not all(WHOLE.fullmatch(s) for s in parts):
         raise InvalidArgument(
-            f"--scope-targets: expected a list like 1,2,3, found {value!r}"
-        ) from None
+            f"--scope-targets: expected a list like 1,2,3, found {escaped(value)!r}"
+        )
+    return [int(s) for s in parts]
 
 
 def read_file(path: str, limit: int, refuse: type[LedgerError] = InvalidDocument) -> bytes:

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from ledger.audit.report import AuditReport
-from ledger.cli.options import renders, with_unit
+from ledger.cli.options import Whole, renders, with_unit
 from ledger.cli.render import StderrProgress
 from ledger.cli.text import table, text_of
 from ledger.errors import InvalidArgument
@@ -21,8 +21,8 @@ from ledger.usecases.unit import UnitOfWork
 
 @click.command()
 @click.option("--as-of", metavar="ISO_TIME", help="Stop before the first event made after it.")
-@click.option("--upto", type=int, metavar="POSITION", help="Stop after this log position.")
-@click.option("--jobs", type=int, default=os.cpu_count() or 1, show_default="all cores",
+@click.option("--upto", type=Whole(), metavar="POSITION", help="Stop after this log position.")
+@click.option("--jobs", type=Whole(1, 256), default=os.cpu_count() or 1, show_default="all cores",
               help="Processes checking signatures.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first problem.")
 @click.option("--trust", metavar="FILE", help="Trust list (`ledger keys trust --export`); "

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import click
 
-from ledger.cli.options import renders, with_unit
+from ledger.cli.options import Whole, renders, with_unit
 from ledger.usecases import checkpoints
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import ConsistencyView
 
 
 @click.command()
-@click.argument("old_size", type=int)
-@click.argument("new_size", type=int)
+@click.argument("old_size", type=Whole())
+@click.argument("new_size", type=Whole())
 @renders(output=True)
 @with_unit(sign=False)
 def consistency(uow: UnitOfWork, old_size: int, new_size: int) -> ConsistencyView:

@@ -11,7 +11,7 @@ its own module.
 from __future__ import annotations
 
 import importlib
-import json
+import io
 import keyword
 import sys
 
@@ -114,18 +114,25 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=args, prog_name="ledger", standalone_mode=False)
     except LedgerError as e:
+        from ledger.cli.render import json_text, say  # the error path only: --help stays lean
+
         if "--json" in args:
-            print(json.dumps(e.to_dict()))
+            print(json_text(e.to_dict()))
         else:
-            print(f"error[{e.code}]: {e.message}", file=sys.stderr)
+            say(f"error[{e.code}]: {e.message}")
         sys.exit(e.exit_code)
     except click.exceptions.Abort:
         print("aborted", file=sys.stderr)
         sys.exit(1)
     except click.ClickException as e:
+        from ledger.cli.render import json_text
+        from ledger.parsing import escaped
+
         if "--json" in args:
-            print(json.dumps({"error": {"code": "usage", "message": e.format_message()}}))
+            print(json_text({"error": {"code": "usage", "message": e.format_message()}}))
         else:
-            e.show()
+            shown = io.StringIO()
+            e.show(file=shown)
+            sys.stderr.write(escaped(shown.getvalue(), keep="\n"))
         sys.exit(e.exit_code)
     sys.exit(code if isinstance(code, int) else 0)

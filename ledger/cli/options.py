@@ -11,10 +11,61 @@ from typing import Any, TypeVar
 import click
 
 from ledger.cli.render import emit
+from ledger.errors import InvalidArgument
+from ledger.parsing import escaped, parse_whole
 from ledger.settings import Settings
 from ledger.usecases.unit import open_unit
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+MAX_INT64 = 2**63 - 1
+
+
+def _name(param: click.Parameter | None) -> str:
+    if param is None:
+        return "value"
+    return param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+
+
+class Whole(click.ParamType[int]):
+    """A whole number in ASCII digits from ``low`` to ``high`` (click's int also takes
+    Arabic-Indic digits, ``1_000`` and ``+5``): ``invalid_argument`` otherwise."""
+
+    name = "integer"
+
+    def __init__(self, low: int = 0, high: int = MAX_INT64) -> None:
+        self.low, self.high = low, high
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        return parse_whole(_name(param), str(value), self.low, self.high)
+
+
+class Seconds(click.ParamType[float]):
+    """A finite number of seconds from ``low`` to ``high`` (no nan, inf or negative)."""
+
+    name = "seconds"
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high = low, high
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> float:
+        if isinstance(value, float):
+            return value
+        text = str(value)
+        try:
+            if not text.isascii():
+                raise ValueError(text)
+            seconds = float(text)
+        except ValueError:
+            seconds = float("nan")
+        if not self.low <= seconds <= self.high:  # also false for nan
+            raise InvalidArgument(f"{_name(param)}: expected seconds from {self.low} to "
+                                  f"{self.high}, found {escaped(text[:40])!r}")
+        return seconds
 
 
 def renders(*, output: bool = False) -> Callable[[F], F]:
@@ -87,10 +138,10 @@ def chunk_size_option(*, default: int, maximum: int, what: str) -> Callable[[F],
         def wrapper(*args: Any, chunk_size: int, batch_size: int | None, **kwargs: Any) -> Any:
             return command(*args, chunk_size=batch_size or chunk_size, **kwargs)
 
-        wrapped = click.option("--batch-size", type=click.IntRange(1, maximum), hidden=True)(
+        wrapped = click.option("--batch-size", type=Whole(1, maximum), hidden=True)(
             wrapper)
         return click.option(  # type: ignore[return-value]
-            "--chunk-size", type=click.IntRange(1, maximum), default=default,
+            "--chunk-size", type=Whole(1, maximum), default=default,
             show_default=True, help=f"{what} per transaction (all or nothing each).",
         )(wrapped)
 

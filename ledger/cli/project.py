@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ledger.cli.options import chunk_size_option, renders, with_unit
+from ledger.cli.options import Seconds, chunk_size_option, renders, with_unit
 from ledger.cli.render import StderrProgress
 from ledger.projections.registry import PROJECTIONS
 from ledger.usecases import projecting
@@ -17,7 +17,7 @@ from ledger.views import StatusView
 @click.option("--follow", is_flag=True,
               help="Keep applying new events, polling, until interrupted.")
 @click.option("--rebuild", is_flag=True, help="Drop the rows and rebuild from the first event.")
-@click.option("--interval", type=float, default=1.0, show_default=True,
+@click.option("--interval", type=Seconds(0.01, 3600), default=1.0, show_default=True,
               help="Seconds between polls when following.")
 @chunk_size_option(default=500, maximum=10_000, what="Events")
 @renders()

@@ -2,9 +2,12 @@
 the file ``-o`` names; diagnostics go to stderr.
 
 Every command returns its result and :func:`emit` renders it, so no command has a JSON branch
-of its own. A result that carries findings (an audit's problems, a reconciliation's
-differences) is rendered whole first, then reported as an error: exit 5, a one-line
-``error[code]`` on stderr, or with ``--json`` an ``error`` member in the JSON document.
+of its own, and nothing reaches a terminal unescaped: text passes through
+:func:`~ledger.parsing.escaped` (control and bidirectional characters shown as escapes), and
+JSON carries them as ``\\u`` escapes (:func:`json_text`), whatever the fields hold. A result
+that carries findings (an audit's problems, a reconciliation's differences) is rendered whole
+first, then reported as an error: exit 5, a one-line ``error[code]`` on stderr, or with
+``--json`` an ``error`` member in the JSON document.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ledger.cli.text import text_of
 from ledger.errors import InvalidArgument, LedgerError
+from ledger.parsing import escaped, unsafe
 from ledger.views import View
 
 
@@ -44,9 +48,9 @@ def emit(result: object, *, as_json: bool, output: str | None = None) -> int:
             error_shown = True
         else:
             error_shown = False
-        document = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+        document = json_text(value, indent=2) + "\n"
     else:
-        document = text_of(result)
+        document = escaped(text_of(result), keep="\n\t")
         document += "" if document.endswith("\n") or not document else "\n"
         error_shown = False
     if output is not None:
@@ -58,11 +62,20 @@ def emit(result: object, *, as_json: bool, output: str | None = None) -> int:
         sys.stdout.write(document)
     if error is not None:
         if as_json and not error_shown:
-            print(json.dumps(error.to_dict()))
+            print(json_text(error.to_dict()))
         elif not as_json:
             say(f"error[{error.code}]: {error.message}")
         return error.exit_code
     return 0
+
+
+def json_text(value: Any, indent: int | None = None) -> str:
+    """``value`` as JSON text (UTF-8 as is), with every control, separator and bidirectional
+    character as a ``\\u`` escape: the same JSON, safe to show on a terminal."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    if text.isascii():
+        return text
+    return "".join(f"\\u{ord(c):04x}" if unsafe(c) and c != "\n" else c for c in text)
 
 
 def to_json(result: object) -> Any:
@@ -86,7 +99,7 @@ def write(output: str, document: str) -> None:
 
 def say(message: str) -> None:
     """A diagnostic line for people: stderr, never mixed into data."""
-    print(message, file=sys.stderr)
+    print(escaped(message), file=sys.stderr)
 
 
 PROGRESS_EVERY_S = 2.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ledger.cli.options import renders, with_unit
+from ledger.cli.options import Whole, renders, with_unit
 from ledger.parsing import parse_duration
 from ledger.usecases import reservations
 from ledger.usecases.unit import UnitOfWork
@@ -13,7 +13,7 @@ from ledger.views import ReservationView
 
 @click.command()
 @click.option("--buyer", required=True)
-@click.option("--quantity", type=int, required=True)
+@click.option("--quantity", type=Whole(), required=True)
 @click.option("--batch", help="Batch reference REGISTRY:ISSUANCE_ID.")
 @click.option("--source", type=click.Choice(["LEAF", "DAC"]))
 @click.option("--expires-in", default="7d", show_default=True, help="e.g. 30m, 12h, 7d.")

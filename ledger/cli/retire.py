@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ledger.cli.options import renders, with_unit
+from ledger.cli.options import Whole, renders, with_unit
 from ledger.usecases import holdings
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import RetirementView
@@ -13,7 +13,7 @@ from ledger.views import RetirementView
 @click.command()
 @click.option("--holder", required=True)
 @click.option("--batch", required=True)
-@click.option("--quantity", type=int, required=True)
+@click.option("--quantity", type=Whole(), required=True)
 @click.option("--beneficiary", required=True)
 @click.option("--reason", required=True)
 @click.option("--claim-period", required=True, metavar="YYYY")

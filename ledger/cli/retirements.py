@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ledger.cli.options import catch_up_option, renders, with_unit
+from ledger.cli.options import Whole, catch_up_option, renders, with_unit
 from ledger.cli.render import StderrProgress
 from ledger.usecases import reads
 from ledger.usecases.unit import UnitOfWork
@@ -13,7 +13,7 @@ from ledger.views import RetirementsView
 
 @click.command()
 @click.option("--buyer", help="Only this buyer's retirements.")
-@click.option("--year", type=int, help="Only retirements made in this year (UTC).")
+@click.option("--year", type=Whole(1, 9999), help="Only retirements made in this year (UTC).")
 @catch_up_option
 @renders()
 @with_unit(sign=False)

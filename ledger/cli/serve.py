@@ -6,7 +6,7 @@ import os
 
 import click
 
-from ledger.cli.options import with_settings
+from ledger.cli.options import Seconds, Whole, with_settings
 from ledger.cli.render import say
 from ledger.settings import Settings
 from ledger.usecases.unit import open_unit
@@ -14,10 +14,10 @@ from ledger.usecases.unit import open_unit
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+@click.option("--port", type=Whole(1, 65535), default=8080, show_default=True)
+@click.option("--workers", type=Whole(1, 64), default=1, show_default=True,
               help="Server processes (each reads the store on its own connection).")
-@click.option("--timeout", type=click.FloatRange(0.1, 300), default=5.0, show_default=True,
+@click.option("--timeout", type=Seconds(0.1, 300), default=5.0, show_default=True,
               help="Seconds a read may take before the request gets 503 store_unavailable.")
 @with_settings
 def serve(settings: Settings, host: str, port: int, workers: int, timeout: float) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ledger.cli.options import renders, with_unit
+from ledger.cli.options import Whole, renders, with_unit
 from ledger.usecases import holdings
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import TransferView
@@ -14,7 +14,7 @@ from ledger.views import TransferView
 @click.option("--from", "sender", required=True)
 @click.option("--to", "recipient", required=True)
 @click.option("--batch", required=True)
-@click.option("--quantity", type=int, required=True)
+@click.option("--quantity", type=Whole(), required=True)
 @click.option("--idempotency-key")
 @renders()
 @with_unit()

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ledger.cli.options import renders
+from ledger.cli.options import Whole, renders
 from ledger.cli.text import shown, text_of
 from ledger.errors import CheckpointInvalid, InvalidArgument, ProofMalformed
 from ledger.parsing import read_file
@@ -53,7 +53,7 @@ def trust_options(command: F) -> F:
 @click.option("--witness", "vkeys", multiple=True, metavar="VKEY",
               help="A witness's verifier key (name+hexid+base64, type 0x04), or a file "
                    "holding one; repeatable: its cosignature on the checkpoint is required.")
-@click.option("--min-witnesses", type=int, metavar="N",
+@click.option("--min-witnesses", type=Whole(), metavar="N",
               help="How many of the --witness keys must have cosigned [default: all].")
 @renders()
 def verify(file: str, key: str | None, trust: str | None, vkeys: tuple[str, ...],

@@ -30,7 +30,7 @@ MAX_LEVEL = 7
 MAX_ENTRY_BYTES = 0xFFFF
 """An entry's length is a uint16."""
 
-_INDEX = re.compile(r"(?:x\d{3}/)*\d{3}")
+_INDEX = re.compile(r"(?:x[0-9]{3}/)*[0-9]{3}")
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,9 @@ def parse_path(path: str) -> Tile:
     kind, _, rest = path.removeprefix("tile/").partition("/")
     index_text, _, width_text = rest.partition(".p/")
     if not path.startswith("tile/") or not _INDEX.fullmatch(index_text) \
-            or (kind != "entries" and not re.fullmatch(r"\d", kind)):
+            or (kind != "entries" and not re.fullmatch(r"[0-9]", kind)):
         raise InvalidArgument(f"expected a tile path tile/<L>/<N>[.p/<W>], found {path!r}")
-    if width_text and not re.fullmatch(r"[1-9]\d{0,2}", width_text):
+    if width_text and not re.fullmatch(r"[1-9][0-9]{0,2}", width_text):
         raise InvalidArgument(f"expected a partial width 1..255, found {width_text!r}")
     tile = Tile(0 if kind == "entries" else int(kind),
                 int(index_text.replace("x", "").replace("/", "")),

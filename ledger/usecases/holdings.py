@@ -13,11 +13,16 @@ from ledger.aggregates.transfer import Transfer
 from ledger.errors import InvalidArgument
 from ledger.usecases.accounts import eligible_buyer
 from ledger.usecases.reads import retirement_view, transfer_view
-from ledger.usecases.rules import check_quantity, check_text, same_request
+from ledger.usecases.rules import (
+    check_idempotency_key,
+    check_quantity,
+    check_text,
+    same_request,
+)
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import RetirementView, TransferView
 
-CLAIM_PERIOD = re.compile(r"(19|20|21)\d\d")
+CLAIM_PERIOD = re.compile(r"(19|20|21)[0-9][0-9]")
 
 
 def transfer(uow: UnitOfWork, *, sender: str, recipient: str, batch: str, quantity: int,
@@ -25,6 +30,7 @@ def transfer(uow: UnitOfWork, *, sender: str, recipient: str, batch: str, quanti
     """Move ``quantity`` of the sender's credits of ``batch`` (lowest serials first) to the
     recipient, who must be an eligible buyer when it is one."""
     check_quantity(quantity)
+    check_idempotency_key(idempotency_key)
     if sender == recipient:
         raise InvalidArgument(f"--to: expected a holder other than --from, found {sender!r}")
     tid = ids.transfer_id(idempotency_key) if idempotency_key else uuid4()
@@ -60,6 +66,7 @@ def retire(uow: UnitOfWork, *, holder: str, batch: str, quantity: int, beneficia
     the operator retires from its inventory. Final."""
     check_quantity(quantity)
     check_text("--beneficiary", beneficiary, 200)
+    check_idempotency_key(idempotency_key)
     check_text("--reason", reason, 500)
     if not CLAIM_PERIOD.fullmatch(claim_period):
         raise InvalidArgument(f"--claim-period: expected a year YYYY, found {claim_period!r}")

@@ -15,7 +15,7 @@ from ledger.aggregates.reservation import Reservation
 from ledger.errors import InsufficientCredits, InvalidArgument, ReservationExpired, RuleViolated
 from ledger.usecases.accounts import eligible_buyer
 from ledger.usecases.reads import reservation_view
-from ledger.usecases.rules import check_quantity, same_request
+from ledger.usecases.rules import check_idempotency_key, check_quantity, same_request
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import Block, ReservationView
 
@@ -26,6 +26,7 @@ def reserve(uow: UnitOfWork, *, buyer: str, quantity: int, batch: str | None = N
     """Reserve ``quantity`` credits for ``buyer``: from one batch, or from the batches of a
     source (LEAF or DAC) or of any source in mint order, lowest serials first."""
     check_quantity(quantity)
+    check_idempotency_key(idempotency_key)
     if batch and source:
         raise InvalidArgument("expected --batch or --source, found both")
     if expires_in <= timedelta(0):

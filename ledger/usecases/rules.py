@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ledger.errors import IdempotencyConflict, InvalidArgument, InvalidQuantity
+from ledger.parsing import check_free_text
 
 HANDLE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 MAX_QUANTITY = 10**12
@@ -39,9 +40,19 @@ def check_scopes(scopes: Iterable[int]) -> list[int]:
 
 
 def check_text(option: str, value: str, limit: int) -> None:
-    """Free text: not blank, at most ``limit`` characters."""
-    if not value.strip() or len(value) > limit:
-        raise InvalidArgument(f"{option}: expected 1 to {limit} characters, found {len(value)}")
+    """Free text: not blank, at most ``limit`` characters, no control characters
+    (:func:`ledger.parsing.check_free_text`)."""
+    check_free_text(option, value, limit)
+
+
+MAX_KEY_CHARS = 200
+
+
+def check_idempotency_key(key: str | None) -> None:
+    """An idempotency key, when given, is text like any other: an empty one is refused, not
+    taken to mean no key."""
+    if key is not None:
+        check_free_text("--idempotency-key", key, MAX_KEY_CHARS)
 
 
 def same_request(done: dict[str, Any], asked: dict[str, Any], key: str) -> None:

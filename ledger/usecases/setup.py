@@ -17,7 +17,7 @@ from ledger.settings import Settings
 from ledger.signing.c2sp import is_valid_name
 from ledger.signing.keys import DEFAULT_KEY_NAME, KeyDirectory, Signer
 from ledger.store.events import holds_events
-from ledger.usecases.rules import check_handle
+from ledger.usecases.rules import check_handle, check_text
 from ledger.usecases.unit import UnitOfWork, open_unit
 from ledger.views import InitView, KeyView, RotationView, TrustExportView
 
@@ -32,6 +32,11 @@ def initialise(settings: Settings, *, origin: str = DEFAULT_ORIGIN, operator: st
     and a failed run removes the key it created."""
     check_key_name(key_name)
     check_handle(operator)
+    check_text("--origin", origin, 200)
+    if origin != origin.strip():
+        raise InvalidArgument(f"--origin: expected no white space around the log's name, "
+                              f"found {origin!r}")
+    check_text("--operator-name", operator_name, 200)
     location, keys = settings.location, settings.keys
     key_created = not keys.exists()
     made_directory = not keys.path.exists()

@@ -20,7 +20,7 @@ from ledger.serials.native import NativeSerial, parse_native_serial
 # One export line (one row, or one physical line of a quoted multi-line field) at most: far
 # beyond any real row, and refused before more of it is read into memory.
 MAX_LINE_CHARS = 1 << 20
-_INTEGER = re.compile(r"\d+|\d{1,3}(?:,\d{3})+")
+_INTEGER = re.compile(r"[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+")
 
 
 class Place:

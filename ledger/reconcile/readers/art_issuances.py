@@ -31,8 +31,8 @@ REQUIRED = (
     "Credits Deposited in Buffer",
     "Credits Verified",
 )
-_PROGRAM = re.compile(r"ART\d+")
-_VINTAGE = re.compile(r"\d{4}")
+_PROGRAM = re.compile(r"ART[0-9]+")
+_VINTAGE = re.compile(r"[0-9]{4}")
 
 
 def read(path: Path) -> Iterator[RegistryRecord]:
