@@ -5,13 +5,14 @@ output: ``renders`` (``--json``, and ``-o FILE`` where asked), ``with_settings``
 from __future__ import annotations
 
 import functools
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
-from ledger.cli.render import emit
-from ledger.errors import InvalidArgument
+from ledger.cli.render import Keyed, emit
+from ledger.errors import InvalidArgument, StoreUnavailable
 from ledger.parsing import escaped, parse_whole
 from ledger.settings import Settings
 from ledger.usecases.unit import open_unit
@@ -86,6 +87,33 @@ def renders(*, output: bool = False) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorate
+
+
+def new_idempotency_key() -> str:
+    """A fresh key (80 random bits; never shaped like a UUID, which names a record)."""
+    return f"key-{secrets.token_hex(10)}"
+
+
+def idempotent(command: F) -> F:
+    """``--idempotency-key``: the command's write is recorded under it, a new key when none is
+    given; the result carries the key, and a store cut off mid-write says how to ask again
+    and be recorded exactly once."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, idempotency_key: str | None, **kwargs: Any) -> Keyed:
+        key = new_idempotency_key() if idempotency_key is None else idempotency_key
+        try:
+            return Keyed(command(*args, idempotency_key=key, **kwargs), key)
+        except StoreUnavailable as error:
+            error.message += ("; the write may have been recorded: run the same command "
+                              f"again with --idempotency-key {key} to record it exactly once")
+            raise
+
+    return click.option(
+        "--idempotency-key", metavar="KEY",
+        help="Asking again with the same key returns the first result and writes nothing "
+             "more [default: a new key, printed].",
+    )(wrapper)  # type: ignore[return-value]
 
 
 def with_settings(command: F) -> F:

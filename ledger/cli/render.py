@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -22,6 +23,25 @@ from ledger.cli.text import text_of
 from ledger.errors import InvalidArgument, LedgerError
 from ledger.parsing import escaped, unsafe
 from ledger.views import View
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """A write's result and the idempotency key it was recorded under: printed, so that the
+    same write can be asked for again and recorded once."""
+
+    result: object
+    idempotency_key: str
+
+    def to_json(self) -> Any:
+        value = to_json(self.result)
+        return {**value, "idempotency_key": self.idempotency_key} if isinstance(value, dict) \
+            else value
+
+
+@text_of.register
+def _(keyed: Keyed) -> str:
+    return f"{text_of(keyed.result).rstrip()}\nidempotency key: {keyed.idempotency_key}"
 
 
 @runtime_checkable

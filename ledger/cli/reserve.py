@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ledger.cli.options import Whole, renders, with_unit
+from ledger.cli.options import Whole, idempotent, renders, with_unit
 from ledger.parsing import parse_duration
 from ledger.usecases import reservations
 from ledger.usecases.unit import UnitOfWork
@@ -17,11 +17,11 @@ from ledger.views import ReservationView
 @click.option("--batch", help="Batch reference REGISTRY:ISSUANCE_ID.")
 @click.option("--source", type=click.Choice(["LEAF", "DAC"]))
 @click.option("--expires-in", default="7d", show_default=True, help="e.g. 30m, 12h, 7d.")
-@click.option("--idempotency-key", help="The same key returns the first result.")
 @renders()
+@idempotent
 @with_unit()
 def reserve(uow: UnitOfWork, buyer: str, quantity: int, batch: str | None, source: str | None,
-            expires_in: str, idempotency_key: str | None) -> ReservationView:
+            expires_in: str, idempotency_key: str) -> ReservationView:
     """Hold the lowest available serials for a buyer."""
     return reservations.reserve(uow, buyer=buyer, quantity=quantity, batch=batch,
                                 source=source, expires_in=parse_duration(expires_in),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ledger.cli.options import Whole, renders, with_unit
+from ledger.cli.options import Whole, idempotent, renders, with_unit
 from ledger.usecases import holdings
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import TransferView
@@ -15,11 +15,11 @@ from ledger.views import TransferView
 @click.option("--to", "recipient", required=True)
 @click.option("--batch", required=True)
 @click.option("--quantity", type=Whole(), required=True)
-@click.option("--idempotency-key")
 @renders()
+@idempotent
 @with_unit()
 def transfer(uow: UnitOfWork, sender: str, recipient: str, batch: str, quantity: int,
-             idempotency_key: str | None) -> TransferView:
+             idempotency_key: str) -> TransferView:
     """Move held credits from one holder to another."""
     return holdings.transfer(uow, sender=sender, recipient=recipient, batch=batch,
                              quantity=quantity, idempotency_key=idempotency_key)

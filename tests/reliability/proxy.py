@@ -33,6 +33,8 @@ class Proxy:
         self._cut_at: int | None = None
         self._cut_how = "drop"
         self._cut_per_connection = False
+        self._cut_on: bytes | None = None
+        self._cut_after: bytes | None = None
         self.messages = 0  # client-to-server reads forwarded since the last count reset
         self.port = 0
         self.restore()
@@ -52,6 +54,7 @@ class Proxy:
         self._frozen.clear()
         with self._lock:
             self._cut_at = None
+            self._cut_on = None
             self.messages = 0
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -86,6 +89,13 @@ class Proxy:
             self._cut_at = message
             self._cut_how = how
             self._cut_per_connection = per_connection
+
+    def cut_on(self, needle: bytes, after: bytes = b"") -> None:
+        """When a client message holds ``needle`` (e.g. ``b"COMMIT"``), once one has held
+        ``after`` (e.g. ``b"INSERT"``), deliver it and kill the proxy before any answer comes
+        back."""
+        with self._lock:
+            self._cut_on, self._cut_after = needle, after
 
     # --- forwarding ------------------------------------------------------------------------------
 
@@ -123,6 +133,8 @@ class Proxy:
                     if source is client:
                         sent += 1
                     how = self._count(sent) if source is client else None
+                    if source is client and self._cut_on is not None:
+                        how = self._match(data) or how
                     if how == "freeze":
                         self.freeze()
                         break  # this very message never arrives
@@ -135,6 +147,16 @@ class Proxy:
                 _close(client)
                 _close(server)
                 return
+
+    def _match(self, data: bytes) -> str | None:
+        """``deliver`` when ``data`` is the message :meth:`cut_on` waits for."""
+        with self._lock:
+            if self._cut_after and self._cut_after in data:
+                self._cut_after = b""
+            if self._cut_on is None or self._cut_after or self._cut_on not in data:
+                return None
+            self._cut_on = None
+            return "deliver"
 
     def _count(self, on_connection: int) -> str | None:
         """Count a client message; how to cut the connection at it, if this is the one."""
