@@ -55,9 +55,11 @@ def trust_options(command: F) -> F:
                    "holding one; repeatable: its cosignature on the checkpoint is required.")
 @click.option("--min-witnesses", type=Whole(), metavar="N",
               help="How many of the --witness keys must have cosigned [default: all].")
+@click.option("--origin", metavar="NAME",
+              help="The log the proof must come from (its checkpoint's first line).")
 @renders()
 def verify(file: str, key: str | None, trust: str | None, vkeys: tuple[str, ...],
-           min_witnesses: int | None) -> VerifiedRetirement:
+           min_witnesses: int | None, origin: str | None) -> VerifiedRetirement:
     """Check a retirement proof file offline, with no database.
 
     Checks, in order: the file parses, the checkpoint's signature, the tree size, the event's
@@ -72,7 +74,7 @@ def verify(file: str, key: str | None, trust: str | None, vkeys: tuple[str, ...]
         raise InvalidArgument(f"--min-witnesses: expected 1 to {len(witnesses)} (the --witness "
                               f"keys given), found {min_witnesses}")
     return verify_bundle(read_file(file, MAX_FILE_BYTES, ProofMalformed), trusted, witnesses,
-                         len(witnesses) if min_witnesses is None else min_witnesses)
+                         len(witnesses) if min_witnesses is None else min_witnesses, origin)
 
 
 @click.command("verify-consistency")

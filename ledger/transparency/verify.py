@@ -91,13 +91,14 @@ class VerifiedConsistency:
 
 
 def verify_bundle(raw: bytes, trusted: Sequence[TrustedKey], witnesses: Sequence[Witness] = (),
-                  min_witnesses: int = 0) -> VerifiedRetirement:
+                  min_witnesses: int = 0, origin: str | None = None) -> VerifiedRetirement:
     """Check a proof file against the trusted keys; return what it proves or raise.
 
     Raises a VerificationFailed error (exit 5) naming the first failed check of
     :data:`BUNDLE_CHECKS`. An empty ``trusted`` trusts nothing, so every proof fails. Then,
     with ``witnesses``, the checkpoint must carry valid cosignatures (C2SP tlog-cosignature) by
-    at least ``min_witnesses`` of them (``cosignature_missing`` otherwise).
+    at least ``min_witnesses`` of them (``cosignature_missing`` otherwise). With ``origin``,
+    a checkpoint of any other log fails check 2: a key may sign more than one log.
     """
     # 1. The file parses: at most MAX_FILE_BYTES, strict JSON, the model, the one canonical
     #    spelling (so that no byte can change without one of the checks below noticing).
@@ -106,7 +107,7 @@ def verify_bundle(raw: bytes, trusted: Sequence[TrustedKey], witnesses: Sequence
         payload, signature = bundle.event.payload_bytes(), bundle.event.signature_bytes()
     # 2. A trusted key signed the checkpoint (C2SP signed note; unknown keys' lines ignored).
     with _check(BUNDLE_CHECKS, 2):
-        checkpoint = open_checkpoint(bundle.checkpoint, verifiers(trusted))
+        checkpoint = open_checkpoint(bundle.checkpoint, verifiers(trusted), origin)
     # 3. The bundle's tree size is the checkpoint's: step 4 uses the signed one, and a field
     #    nothing checked could be edited unnoticed.
     with _check(BUNDLE_CHECKS, 3):

@@ -160,3 +160,16 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def test_verify_origin_requires_the_proof_to_come_from_that_log(
+    run: Run, settings: Settings, tmp_path: Path
+) -> None:
+    cli = on(run, settings)
+    signed_history(cli, tmp_path)
+    vkey = cli("keys", "show").out.strip()
+    proof = tmp_path / "ret-1.json"
+    assert run("verify", proof, "--key", vkey, "--origin", DEFAULT_ORIGIN).code == 0
+    other = run("verify", proof, "--key", vkey, "--origin", "registry.example/other", "--json")
+    assert (other.code, other.json()["error"]["code"]) == (5, "checkpoint_invalid")
+    assert "expected origin 'registry.example/other'" in other.json()["error"]["message"]
