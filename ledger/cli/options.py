@@ -95,15 +95,15 @@ def new_idempotency_key() -> str:
 
 
 def idempotent(command: F) -> F:
-    """``--idempotency-key``: the command's write is recorded under it, a new key when none is
-    given; the result carries the key, and a store cut off mid-write says how to ask again
-    and be recorded exactly once."""
+    """``--idempotency-key``, below :func:`with_unit`: the command's write is recorded under
+    it, a new key when none is given; the result carries the key and what the saves took, and
+    a store cut off mid-write says how to ask again and be recorded exactly once."""
 
     @functools.wraps(command)
-    def wrapper(*args: Any, idempotency_key: str | None, **kwargs: Any) -> Keyed:
+    def wrapper(uow: Any, *args: Any, idempotency_key: str | None, **kwargs: Any) -> Keyed:
         key = new_idempotency_key() if idempotency_key is None else idempotency_key
         try:
-            return Keyed(command(*args, idempotency_key=key, **kwargs), key)
+            return Keyed(command(uow, *args, idempotency_key=key, **kwargs), key, uow.saves)
         except StoreUnavailable as error:
             error.message += ("; the write may have been recorded: run the same command "
                               f"again with --idempotency-key {key} to record it exactly once")

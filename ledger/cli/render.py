@@ -32,16 +32,22 @@ class Keyed:
 
     result: object
     idempotency_key: str
+    saves: Any = None
+    """The unit's :class:`~ledger.usecases.unit.Saves`: attempts, conflicts retried."""
 
     def to_json(self) -> Any:
         value = to_json(self.result)
-        return {**value, "idempotency_key": self.idempotency_key} if isinstance(value, dict) \
-            else value
+        if not isinstance(value, dict):
+            return value
+        saves = {"saves": self.saves.to_json()} if self.saves is not None else {}
+        return {**value, "idempotency_key": self.idempotency_key, **saves}
 
 
 @text_of.register
 def _(keyed: Keyed) -> str:
-    return f"{text_of(keyed.result).rstrip()}\nidempotency key: {keyed.idempotency_key}"
+    conflicts = getattr(keyed.saves, "conflicts", 0)
+    retried = f" (saved after {conflicts} conflicts with other writers)" if conflicts else ""
+    return f"{text_of(keyed.result).rstrip()}\nidempotency key: {keyed.idempotency_key}{retried}"
 
 
 @runtime_checkable

@@ -18,8 +18,8 @@ from ledger.views import ReservationView
 @click.option("--source", type=click.Choice(["LEAF", "DAC"]))
 @click.option("--expires-in", default="7d", show_default=True, help="e.g. 30m, 12h, 7d.")
 @renders()
-@idempotent
 @with_unit()
+@idempotent
 def reserve(uow: UnitOfWork, buyer: str, quantity: int, batch: str | None, source: str | None,
             expires_in: str, idempotency_key: str) -> ReservationView:
     """Hold the lowest available serials for a buyer."""

@@ -19,8 +19,8 @@ from ledger.views import RetirementView
 @click.option("--claim-period", required=True, metavar="YYYY")
 @click.option("--on-behalf-of", help="The eligible buyer the operator retires for.")
 @renders()
-@idempotent
 @with_unit()
+@idempotent
 def retire(uow: UnitOfWork, holder: str, batch: str, quantity: int, beneficiary: str,
            reason: str, claim_period: str, on_behalf_of: str | None,
            idempotency_key: str) -> RetirementView:

@@ -16,8 +16,8 @@ from ledger.views import TransferView
 @click.option("--batch", required=True)
 @click.option("--quantity", type=Whole(), required=True)
 @renders()
-@idempotent
 @with_unit()
+@idempotent
 def transfer(uow: UnitOfWork, sender: str, recipient: str, batch: str, quantity: int,
              idempotency_key: str) -> TransferView:
     """Move held credits from one holder to another."""

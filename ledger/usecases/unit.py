@@ -15,6 +15,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 from uuid import UUID
@@ -57,6 +58,19 @@ MAX_ATTEMPTS = 20
 """Saves tried before a use case gives up with ``concurrent_update``."""
 
 
+@dataclass
+class Saves:
+    """What this unit's saves took: attempts made, conflicts with other writers retried, and
+    saves given up (``concurrent_update``)."""
+
+    attempts: int = 0
+    conflicts: int = 0
+    gave_up: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {"attempts": self.attempts, "conflicts": self.conflicts, "gave_up": self.gave_up}
+
+
 def utcnow() -> datetime:
     """The ledger's clock: now, in UTC."""
     return datetime.now(UTC)
@@ -71,6 +85,7 @@ class UnitOfWork:
     def __init__(self, settings: Settings, *, sign: bool = True, clock: Clock = utcnow,
                  create: bool = False) -> None:
         self.settings = settings
+        self.saves = Saves()
         self.location = settings.location
         self.sign = sign
         self.create = create
@@ -197,12 +212,15 @@ class UnitOfWork:
         self.require_writable()
         for attempt in range(MAX_ATTEMPTS):
             changed, result = decide()
+            self.saves.attempts += 1
             try:
                 self.events.record(changed)
             except RecordConflictError:
+                self.saves.conflicts += 1
                 time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))
                 continue
             return result
+        self.saves.gave_up += 1
         raise ConcurrentUpdate(
             f"expected to save within {MAX_ATTEMPTS} attempts, found other writers "
             "changing the same aggregates every time; try again"

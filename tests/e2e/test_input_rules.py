@@ -199,3 +199,28 @@ def test_an_import_opening_an_existing_account_with_other_details_is_refused(
     other = same.replace("true", "false")
     error = refused(cli, "import", lines(tmp_path, other))
     assert error["code"] == "account_exists" and "other details" in error["message"]
+
+
+def test_a_write_says_how_many_conflicts_its_save_retried(
+    cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer got in first twice: the third attempt saves, and the output says so."""
+    from eventsourcing.persistence import RecordConflictError
+
+    from ledger.store.events import EventStore
+
+    record, lost = EventStore.record, [2]
+
+    def contended(self: EventStore, changed: list[Any]) -> None:
+        if lost[0]:
+            lost[0] -= 1
+            raise RecordConflictError("another writer saved first")
+        record(self, changed)
+
+    monkeypatch.setattr(EventStore, "record", contended)
+    done = cli(*RETIRE, "--beneficiary", "Acme", "--json")
+    assert done.code == 0, done
+    assert done.json()["saves"] == {"attempts": 3, "conflicts": 2, "gave_up": 0}
+    lost[0] = 1
+    text = cli(*RETIRE, "--beneficiary", "Acme")
+    assert "saved after 1 conflicts with other writers" in text.out
