@@ -54,8 +54,17 @@ Clock = Callable[[], datetime]
 Decision = Callable[[], tuple[list[Aggregate], T]]
 """A use case's decision: the aggregates it changed, and its result."""
 
-MAX_ATTEMPTS = 20
+MAX_ATTEMPTS = 40
 """Saves tried before a use case gives up with ``concurrent_update``."""
+MAX_RETRY_S = 10.0
+"""Nor does it retry once this long has passed since its first attempt."""
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait after the ``attempt``-th conflict (from 0): full jitter over an
+    exponential window of 2 ms doubling to at most 256 ms, so that writers that collided
+    spread out instead of colliding again."""
+    return random.uniform(0, 0.002 * 2 ** min(attempt, 7))
 
 
 @dataclass
@@ -210,6 +219,7 @@ class UnitOfWork:
             self._pending.update((a.id, a) for a in changed)
             return result
         self.require_writable()
+        started = time.monotonic()
         for attempt in range(MAX_ATTEMPTS):
             changed, result = decide()
             self.saves.attempts += 1
@@ -217,13 +227,15 @@ class UnitOfWork:
                 self.events.record(changed)
             except RecordConflictError:
                 self.saves.conflicts += 1
-                time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))
+                if time.monotonic() - started > MAX_RETRY_S:
+                    break
+                time.sleep(backoff(attempt))
                 continue
             return result
         self.saves.gave_up += 1
         raise ConcurrentUpdate(
-            f"expected to save within {MAX_ATTEMPTS} attempts, found other writers "
-            "changing the same aggregates every time; try again"
+            f"expected to save within {MAX_ATTEMPTS} attempts and {MAX_RETRY_S:.0f} s, found "
+            "other writers changing the same aggregates every time; try again"
         )
 
     @contextmanager

@@ -37,7 +37,9 @@ def test_concurrent_writers_never_double_sell_and_lose_no_acknowledged_result(
     report(result.line())
     assert result.crashes == [], "a worker failed with something other than a LedgerError:\n" \
         + "\n".join(result.crashes[:3])
-    assert set(result.refused) <= EXPECTED_REFUSALS | {"concurrent_update"}
+    # Retries are bounded (40 attempts, 10 s, jittered exponential backoff) and enough: no
+    # writer gives up with concurrent_update.
+    assert set(result.refused) <= EXPECTED_REFUSALS, result.line()
     assert result.acknowledged > workers * operations // 3
     ledger = UnitOfWork(settings, sign=False)
     try:
