@@ -15,6 +15,7 @@ from ledger.cli.render import Keyed, emit
 from ledger.errors import InvalidArgument, StoreUnavailable
 from ledger.parsing import escaped, parse_whole
 from ledger.settings import Settings
+from ledger.store.location import store_errors
 from ledger.usecases.unit import open_unit
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -103,7 +104,8 @@ def idempotent(command: F) -> F:
     def wrapper(uow: Any, *args: Any, idempotency_key: str | None, **kwargs: Any) -> Keyed:
         key = new_idempotency_key() if idempotency_key is None else idempotency_key
         try:
-            return Keyed(command(uow, *args, idempotency_key=key, **kwargs), key, uow.saves)
+            with store_errors(uow.location):  # the store's own errors, as StoreUnavailable
+                return Keyed(command(uow, *args, idempotency_key=key, **kwargs), key, uow.saves)
         except StoreUnavailable as error:
             error.message += ("; the write may have been recorded: run the same command "
                               f"again with --idempotency-key {key} to record it exactly once")

@@ -11,19 +11,20 @@ from psycopg import sql
 
 from ledger.errors import LedgerError, StoreUnavailable
 from ledger.projections.database import Database, first_line, not_built, unreachable
+from ledger.store.bounded import BoundedConnection, NotAnswering
 from ledger.store.location import PG_TCP_SETTINGS, StoreLocation, read_only_store
 
 
 class PostgresDatabase(Database):
     """The store's PostgreSQL schema, as the search path of a connection of our own."""
 
-    driver_errors = (psycopg.OperationalError, psycopg.errors.UndefinedTable,
+    driver_errors = (psycopg.OperationalError, NotAnswering, psycopg.errors.UndefinedTable,
                      psycopg.errors.ReadOnlySqlTransaction)
 
     def __init__(self, location: StoreLocation, env: dict[str, str]) -> None:
         self.location = location
         self.schema = env.get("POSTGRES_SCHEMA", "public")
-        self.conn = psycopg.connect(
+        self.conn = BoundedConnection.connect(
             dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
             port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
             password=env["POSTGRES_PASSWORD"], connect_timeout=env["POSTGRES_CONNECT_TIMEOUT"],
@@ -36,7 +37,8 @@ class PostgresDatabase(Database):
             return not_built(first_line(error))
         if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
             return read_only_store(self.location)
-        return StoreUnavailable(f"expected the store to answer, found: {first_line(error)}")
+        return StoreUnavailable(f"store {self.location.redacted}: expected it to answer, found: "
+                                f"{first_line(error)}")
 
     def dialect(self, statement: str) -> str:
         return statement.replace("?", "%s")  # our statements hold no literal "?"
@@ -48,12 +50,14 @@ class PostgresDatabase(Database):
 
     @contextmanager
     def locked(self, name: str) -> Iterator[Database]:
-        with self.conn.transaction():
-            # Released at COMMIT or ROLLBACK, and when a killed runner's connection drops.
-            self.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [f"{self.schema}.{name}"]
-            )
-            yield self
+        try:
+            with self.conn.transaction():  # its BEGIN and COMMIT are round trips too
+                # Released at COMMIT or ROLLBACK, and when a killed runner's connection drops.
+                self.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+                             [f"{self.schema}.{name}"])
+                yield self
+        except self.driver_errors as e:
+            raise self.refusal(e) from None
 
 
 def open_postgres(location: StoreLocation, env: dict[str, str]) -> PostgresDatabase:

@@ -27,6 +27,7 @@ from ledger.signing.mapper import SigningMapper
 from ledger.store.location import PG_TCP_SETTINGS, StoreLocation
 
 A = TypeVar("A", bound=Aggregate)
+POOL_CLOSE_S = 0.5
 
 
 class EventStore(Application[UUID]):
@@ -49,7 +50,8 @@ class EventStore(Application[UUID]):
             self.mapper.recorder = self.recorder
 
     def construct_factory(self, env: Any) -> Any:
-        """On PostgreSQL, TCP keepalives on the library's connection pool too."""
+        """On PostgreSQL, TCP keepalives and bounded waits (:mod:`ledger.store.bounded`) on
+        the library's connection pool too."""
         factory = super().construct_factory(env)
         pool = getattr(getattr(factory, "datastore", None), "pool", None)
         # psycopg_pool is imported only on PostgreSQL (by eventsourcing.postgres): SQLite
@@ -57,8 +59,21 @@ class EventStore(Application[UUID]):
         pools = sys.modules.get("psycopg_pool")
         if pools is not None and isinstance(pool, pools.ConnectionPool) \
                 and isinstance(pool.kwargs, dict):
+            from ledger.store.bounded import bound_pool
+
             pool.kwargs.update(PG_TCP_SETTINGS)
+            bound_pool(pool)
         return factory
+
+    def close(self) -> None:
+        """Close the store. On PostgreSQL the pool's workers get half a second, not the
+        pool's default five: a worker still connecting to a server that stopped answering
+        would otherwise hold the command's exit."""
+        pool = getattr(getattr(self.factory, "datastore", None), "pool", None)
+        pools = sys.modules.get("psycopg_pool")
+        if pools is not None and isinstance(pool, pools.ConnectionPool):
+            pool.close(timeout=POOL_CLOSE_S)
+        super().close()
 
     def construct_mapper(self) -> Mapper[UUID]:
         return SigningMapper(transcoder=self.factory.transcoder(), keyring=self.keyring)

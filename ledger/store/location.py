@@ -2,8 +2,9 @@
 
 Connection settings (documented in the README): PostgreSQL connections time out after
 ``LEDGER_PG_CONNECT_TIMEOUT`` seconds (default 5) and waits for a lock after
-``LEDGER_PG_LOCK_TIMEOUT`` seconds (default 10); SQLite waits ``LEDGER_SQLITE_LOCK_TIMEOUT``
-seconds (default 30) for a writer's lock.
+``LEDGER_PG_LOCK_TIMEOUT`` seconds (default 10), and every round trip after
+``LEDGER_PG_STATEMENT_TIMEOUT`` seconds (default 30, :mod:`ledger.store.bounded`); SQLite waits
+``LEDGER_SQLITE_LOCK_TIMEOUT`` seconds (default 30) for a writer's lock.
 """
 
 from __future__ import annotations

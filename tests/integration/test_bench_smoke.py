@@ -24,6 +24,7 @@ TINY = {
     "reconcile": ["--rows", "40", "--batches", "4", "--runs", "1"],
     "startup": ["--runs", "1"],
     "signatures": ["--iterations", "20", "--runs", "1"],
+    "bounded_waits": ["--statements", "20", "--runs", "1"],
     "serve": ["--db", "sqlite", "--events", "1000", "--runs", "1", "--samples", "5",
               "--loader", "none"],
 }
