@@ -256,6 +256,13 @@ class WitnessRefused(RuleViolated):
     writes = WitnessUnavailable.writes
 
 
+class NotABackup(RuleViolated):
+    """A file given to `ledger restore` is not a backup `ledger backup` wrote, or is one of the
+    other kind of store; a store that holds events is not restored into either."""
+
+    code = "not_a_backup"
+
+
 class ConcurrentUpdate(RuleViolated):
     """Other writers changed the same aggregates on every retry; try again."""
 
@@ -346,6 +353,8 @@ class LogRolledBack(VerificationFailed):
     """
 
     code = "log_rolled_back"
+    writes = ("nothing; after `ledger restore`, the restored store, left in place to be "
+              "inspected")
 
 
 class MerkleMismatch(VerificationFailed):

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from ledger.errors import LogRolledBack
+
 
 class View:
     """A dataclass of plain values; its JSON is its fields, nested views included."""
@@ -155,6 +157,56 @@ class InitView(View):
     origin: str
     operator: str
     verifier_key: str
+
+
+@dataclass(frozen=True)
+class BackupView(View):
+    """A copy of the store: where it went, and the log it holds."""
+
+    backup: str
+    store: str
+    events: int
+    tree_size: int
+    checkpoint: int
+    bytes: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class HeldView(View):
+    """A checkpoint held outside the store, against a restored log: ``extended`` when the log
+    holds it, else ``lost`` (events the restore lost) or ``rewritten`` (another root)."""
+
+    source: str
+    tree_size: int
+    status: str
+    lost: int
+
+
+@dataclass(frozen=True)
+class RestoreView(View):
+    """A store restored from a backup, and every held checkpoint it was compared with."""
+
+    backup: str
+    store: str
+    events: int
+    tree_size: int
+    checkpoint: int
+    held: list[HeldView]
+
+    def findings(self) -> LogRolledBack | None:
+        """``log_rolled_back`` when the restored log does not extend a held checkpoint."""
+        behind = [h for h in self.held if h.status != "extended"]
+        if not behind:
+            return None
+        first = behind[0]
+        what = (f"{first.lost} events lost" if first.status == "lost"
+                else "another root there: the log was rewritten")
+        return LogRolledBack(
+            f"expected the restored log to extend {first.source} (tree size "
+            f"{first.tree_size}), found a log of tree size {self.tree_size}: {what}; the "
+            f"restored store stays in place to be inspected ({len(behind)} of "
+            f"{len(self.held)} held checkpoints not extended)")
 
 
 @dataclass(frozen=True)

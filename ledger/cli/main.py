@@ -71,6 +71,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("serve",
         "Serve the public, read-only view of the ledger: retirements and their proofs, the "
         "in-browser verifier, and the log as C2SP tlog-tiles."),
+    "backup": ("backup",
+        "Write a consistent copy of the store to DEST while writers run (SQLite: the online "
+        "backup API; PostgreSQL: pg_dump of the ledger's schema)."),
+    "restore": ("backup",
+        "Put BACKUP into an empty store, then compare the restored log with the checkpoint "
+        "the operator's key signed last and each --since FILE: exit 5 (log_rolled_back) "
+        "naming what the restore lost, the restored store left in place to be inspected."),
     "publish": ("publish",
         "Write the public log as static files under DIR, for any web server or CDN."),
     "monitor": ("monitor",
