@@ -25,6 +25,8 @@ import math
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -88,16 +90,17 @@ class BoundedCursor(psycopg.Cursor[Any]):
     """A cursor whose statement the server gave up on marks the server as down."""
 
     def execute(self, *args: Any, **kwargs: Any) -> Any:
-        try:
+        with self._noting_give_up():
             return super().execute(*args, **kwargs)
-        except GAVE_UP as e:
-            where = getattr(self.connection, "where", "")
-            _mark_down(where, f"{where}: {str(e).splitlines()[0]}")
-            raise
 
     def executemany(self, *args: Any, **kwargs: Any) -> Any:
-        try:
+        with self._noting_give_up():
             return super().executemany(*args, **kwargs)
+
+    @contextmanager
+    def _noting_give_up(self) -> Iterator[None]:
+        try:
+            yield
         except GAVE_UP as e:
             where = getattr(self.connection, "where", "")
             _mark_down(where, f"{where}: {str(e).splitlines()[0]}")
