@@ -9,6 +9,7 @@ a freshly recomputed Merkle tree, compared with every signed checkpoint it reach
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from eventsourcing.persistence import Notification
 
@@ -23,10 +24,12 @@ from ledger.errors import (
     CheckpointMismatch,
     ConservationViolated,
     KeyNotValid,
+    SerialOverlap,
     SignatureInvalid,
     UnknownKey,
 )
 from ledger.progress import Progress, silent
+from ledger.serials.native import serial_scope
 from ledger.signing.envelope import GENESIS, Envelope, open_envelope
 from ledger.signing.keys import TrustedKey
 from ledger.signing.mapper import check_binding, domain_event_of
@@ -52,6 +55,7 @@ class Replay:
         self.tree = merkle.CompactRange()
         self.heads: dict[str, tuple[int, str]] = {}
         self.state = LedgerState()
+        self.minted: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
         self.current_key: str | None = None
         self.page: list[Check] = []
         self.roots: dict[int, bytes] = {}
@@ -151,6 +155,24 @@ class Replay:
             return
         if checked is not None:
             self.invariant(n, checked)
+        if n.topic == topics.BATCH_MINTED:
+            self.minted_once(n, event)
+
+    def minted_once(self, n: Notification, minted: Any) -> None:
+        """No serial is minted twice: the batch's range, in its numbering space spelt the one
+        canonical way (a store written before spellings were canonical may hold a double
+        mint through a leading zero or an upper-case UUID), overlaps no earlier batch's."""
+        document = getattr(minted, "document", {}) or {}
+        registry = str(getattr(minted, "registry", ""))
+        scope = serial_scope(registry, str(document.get("serial_native", "")))
+        first, last = int(minted.serial_first), int(minted.serial_last)
+        reference = str(getattr(minted, "reference", ""))
+        for other, (o_first, o_last) in self.minted.get((registry, scope), {}).items():
+            if first <= o_last and o_first <= last:
+                self.problem(SerialOverlap.code, n, f"serials {first}..{last} of {reference} "
+                             f"minted once in scope {scope}", f"{max(first, o_first)}.."
+                             f"{min(last, o_last)} minted before by {other}")
+        self.minted.setdefault((registry, scope), {})[reference] = (first, last)
 
     def invariant(self, n: Notification, batch: CreditBatch) -> None:
         t = batch.totals()

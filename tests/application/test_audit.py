@@ -174,3 +174,20 @@ def test_as_of_returns_the_figures_of_that_moment(ledger: UnitOfWork, db: Databa
     assert report.as_of["retirements_by_buyer"]["acme"]  # type: ignore[index]
     everything = run(ledger, db, as_of=clock() + timedelta(days=1))
     assert everything.as_of["supply"][0]["retired"] == 50  # type: ignore[index]
+
+
+def test_a_double_mint_spelt_another_way_in_an_older_store_is_found(
+    ledger: UnitOfWork, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before serial scopes had one spelling, ``ART-CR-0102-…`` minted serials again; the
+    audit recomputes every batch's scope the one way and finds the overlap."""
+    build(ledger, db)
+    monkeypatch.setattr(minting, "serial_scope", lambda registry, native: native.split("-1 ")[0])
+    minting.mint(ledger, document=issuance(
+        issuance_id="ART102-2021-11-AGAIN", first=901, last=1100,
+        serial_native="ART-CR-0102-2021-11-901 to 1100"))
+    project(ledger, db)
+    report = run(ledger, db, jobs=1, allow_lag=True)
+    overlaps = [p for p in report.problems if p.kind == "serial_overlap"]
+    assert len(overlaps) == 1, report.summary()
+    assert "901..1000 minted before by ART:ART102-2021-11" in overlaps[0].found
