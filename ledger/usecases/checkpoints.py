@@ -21,6 +21,7 @@ from ledger.errors import (
     NotCheckpointed,
     NotFound,
     RetirementNotFound,
+    UnknownKey,
     WitnessRefused,
     WitnessUnavailable,
 )
@@ -116,7 +117,12 @@ def sign_head(uow: UnitOfWork) -> CheckpointView:
     if size == 0:
         raise NotFound("the log is empty: nothing to sign")
     signer = uow.keyring.require_signer()
-    origin = uow.load_operator().origin
+    operator = uow.load_operator()
+    if signer.public.verifier_key != operator.verifier_keys[-1]:
+        raise UnknownKey(f"refusing to sign with key {signer.key_id}: the key in force at the "
+                         f"log's head is {operator.verifier_keys[-1]} (rotated meanwhile: run "
+                         "the command again)")
+    origin = operator.origin
     with uow.db.locked(LOCK) as tx:
         root = merkle_log.root(tx, size)
         check_extends_signed(uow, tx, size, root)

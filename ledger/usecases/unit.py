@@ -103,6 +103,8 @@ class UnitOfWork:
         self._db: Database | None = None
         self._read_only: bool | None = None
         self._pending: dict[UUID, Aggregate] | None = None
+        self._operator_version = 0
+        """The operator aggregate's version when this unit last checked its key in force."""
 
     # --- what it composes ------------------------------------------------------------------
 
@@ -223,6 +225,8 @@ class UnitOfWork:
         for attempt in range(MAX_ATTEMPTS):
             changed, result = decide()
             self.saves.attempts += 1
+            if self._key_rotated_meanwhile():
+                continue  # decided again, its events made after the switch, the new key signs
             try:
                 self.events.record(changed)
             except RecordConflictError:
@@ -252,7 +256,37 @@ class UnitOfWork:
             yield
         finally:
             self._pending = None
+        if self._key_rotated_meanwhile():
+            raise RecordConflictError("the operator's key was rotated meanwhile")
         self.events.record([a for a in pending.values() if a.pending_events])
+
+    def _key_rotated_meanwhile(self) -> bool:
+        """Whether another process rotated the operator's key since this unit took its keys:
+        then the key directory's keys are taken (a rotation cut off there is finished), and
+        the save is decided again so that no event is signed by a key no longer in force.
+        ``unknown_key`` when the key directory does not hold the key in force.
+
+        One indexed read a save (an operator event newer than the one seen). What is left: a
+        rotation recorded between this check and the save's COMMIT (milliseconds) still lets
+        that one save be signed by the key just retired; the audit finds it
+        (``key_not_valid``)."""
+        signer = self.keyring.signer
+        if signer is None or not self.events.recorder.select_events(
+                ids.OPERATOR_ID, gt=self._operator_version, limit=1):
+            return False  # the operator's aggregate has no event this unit has not seen
+        operator = self.find(Operator, ids.OPERATOR_ID)
+        if operator is None:
+            return False
+        self._operator_version = operator.version
+        if operator.verifier_keys[-1] == signer.public.verifier_key:
+            return False
+        keys = self.settings.keys
+        self.events.use_keyring(keys.keyring())
+        if keys.staged_key_exists():
+            self._finish_interrupted_rotation()
+        self._check_signer_in_force()
+        self.saves.conflicts += 1
+        return True
 
     def _check_signer_in_force(self) -> None:
         """Refuse to write with any key but the one in force at the log's head: the key the
@@ -268,6 +302,7 @@ class UnitOfWork:
                 raise UnknownKey("expected the log to start with the operator's registration "
                                  "naming its key, found events without it")
             return  # an empty log: `ledger init` registers this key as the operator's
+        self._operator_version = operator.version
         in_force = operator.verifier_keys[-1]
         if signer.public.verifier_key != in_force:
             raise UnknownKey(

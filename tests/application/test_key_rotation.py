@@ -110,3 +110,41 @@ def test_finishing_an_interrupted_rotation_twice_changes_nothing(
     keys = settings.keys.keyring()
     assert keys.require_signer().key_id == rotated.new_key_id
     assert sorted(keys.trusted) == sorted([rotated.old_key_id, rotated.new_key_id])
+
+
+def test_a_writer_that_finds_the_key_rotated_under_it_signs_with_the_new_key(
+    ledger: UnitOfWork, settings: Settings
+) -> None:
+    """A long-running writer (an import, a service) took its keys before another process
+    rotated them: its next save is decided again and signed by the key in force, never by
+    the one just retired, and the audit stays clean."""
+    history(ledger)
+    writer = UnitOfWork(settings)
+    try:
+        holdings.retire(writer, holder="acme", batch=LEAF, quantity=1, beneficiary="Acme",
+                        reason="claim", claim_period="2025")
+        rotated = setup.rotate_key(ledger)  # another process
+        holdings.retire(writer, holder="acme", batch=LEAF, quantity=1, beneficiary="Acme",
+                        reason="claim", claim_period="2025")
+        assert writer.keyring.require_signer().key_id == rotated.new_key_id
+        assert writer.saves.conflicts == 1  # decided again, after the switch
+    finally:
+        writer.close()
+    audit_is_clean(settings)
+
+
+def test_a_checkpoint_is_signed_only_by_the_key_in_force(
+    ledger: UnitOfWork, settings: Settings
+) -> None:
+    from ledger.errors import UnknownKey
+    from ledger.usecases.checkpoints import sign_head
+
+    history(ledger)
+    stale = UnitOfWork(settings)
+    try:
+        assert stale.keyring.require_signer()  # takes its keys now
+        setup.rotate_key(ledger)
+        with pytest.raises(UnknownKey, match="key in force at the log's head"):
+            sign_head(stale)
+    finally:
+        stale.close()
