@@ -41,7 +41,11 @@ def keys_show(settings: Settings) -> KeyView:
 @renders()
 @with_unit()
 def keys_rotate(uow: UnitOfWork, name: str | None) -> RotationView:
-    """Make a new key; record the switch, signed by the old key; sign with the new one."""
+    """Make a new key; record the switch, signed by the old key; sign with the new one.
+
+    Best with writers stopped: a writer running meanwhile takes the new key at its next save,
+    but one saving in the very milliseconds of the switch may still sign with the old key
+    (the audit names such an event: key_not_valid)."""
     return setup.rotate_key(uow, name=name)
 
 
