@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ledger.errors import CheckpointInvalid, LedgerError, NotABackup
+from ledger.errors import CheckpointInvalid, LedgerError, NotABackup, NotFound
 from ledger.projections import merkle_log
 from ledger.settings import Settings
 from ledger.store.copies import copy_kind, read_copy, sqlite_figures, write_copy
@@ -35,9 +35,7 @@ def backup(settings: Settings, *, destination: Path, force: bool = False) -> Bac
     started = time.monotonic()
     with open_unit(settings, sign=False) as uow:
         uow.load_operator()  # an initialised ledger, or not_found
-        latest = merkle_log.latest_checkpoint(uow.db)
-        figures = (uow.events.head(), merkle_log.tree_size(uow.db),
-                   latest.tree_size if latest else 0)
+        figures = (uow.events.head(), *_log_figures(uow))
         size = write_copy(settings.location, destination, force=force)
     if not settings.location.is_postgres:
         figures = sqlite_figures(destination)
@@ -62,9 +60,19 @@ def restore(settings: Settings, *, source: Path, since: Sequence[Path] = ()) -> 
         tree_size = bring_log_up_to_date(uow)
         checked = [_compare(uow, where, note, tree_size) for where, note in held]
         events = uow.events.head()
+        _, checkpoint = _log_figures(uow)
+    return RestoreView(str(source), settings.location.redacted, events, tree_size, checkpoint,
+                       checked)
+
+
+def _log_figures(uow: UnitOfWork) -> tuple[int, int]:
+    """The transparency log's size and the latest signed checkpoint's, as stored (0 and 0
+    for a store whose projections were never built)."""
+    try:
         latest = merkle_log.latest_checkpoint(uow.db)
-    return RestoreView(str(source), settings.location.redacted, events, tree_size,
-                       latest.tree_size if latest else 0, checked)
+        return merkle_log.tree_size(uow.db), latest.tree_size if latest else 0
+    except NotFound:
+        return 0, 0
 
 
 def _compare(uow: UnitOfWork, where: str, note: str, tree_size: int) -> HeldView:

@@ -15,6 +15,7 @@ from ledger.settings import Settings
 from ledger.usecases import holdings
 from ledger.usecases.unit import UnitOfWork
 from tests.e2e.test_history_attacks import LEAF, on, retire, signed_history
+from tests.support.builders import EXAMPLES
 from tests.support.cli import Run
 
 
@@ -143,3 +144,14 @@ def test_backup_refuses_to_replace_a_file_unless_forced(
     assert (tmp_path / "copy").read_text() == "precious"
     assert cli("backup", tmp_path / "copy", "--force").code == 0
     assert shutil.disk_usage(tmp_path) and (tmp_path / "copy").stat().st_size > 8
+
+
+def test_a_store_whose_projections_were_never_built_is_backed_up_too(
+    run: Run, settings: Settings, tmp_path: Path
+) -> None:
+    cli = on(run, settings)
+    assert cli("init").code == 0
+    assert cli("mint", EXAMPLES / "leaf-issuance.json").code == 0
+    made = cli("backup", tmp_path / "copy", "--json")
+    assert made.code == 0, made.out
+    assert made.json()["events"] > 0 and made.json()["tree_size"] == 0  # no log built yet
