@@ -338,8 +338,10 @@ class MonitorView(View):
     tree_size: int
     new_entries: int
     state: str
+    cosigned_by: list[str] = dataclasses.field(default_factory=list)
 
     def __str__(self) -> str:
         return (f"{self.url}: {self.origin} grew consistently from tree size {self.old_size} "
                 f"to {self.tree_size} ({self.new_entries} new entries checked against the "
-                f"tiles); kept in {self.state}")
+                f"tiles)" + (f", cosigned by {', '.join(self.cosigned_by)}"
+                             if self.cosigned_by else "") + f"; kept in {self.state}")

@@ -47,14 +47,31 @@ def trust_options(command: F) -> F:
     )(command)
 
 
+def witness_options(command: F) -> F:
+    """--witness VKEY (repeatable) and --min-witnesses N."""
+    command = click.option(
+        "--min-witnesses", type=Whole(), metavar="N",
+        help="How many of the --witness keys must have cosigned [default: all].")(command)
+    return click.option(
+        "--witness", "vkeys", multiple=True, metavar="VKEY",
+        help="A witness's verifier key (name+hexid+base64, type 0x04), or a file holding "
+             "one; repeatable: its cosignature on the checkpoint is required.")(command)
+
+
+def required_witnesses(vkeys: Sequence[str], min_witnesses: int | None
+                       ) -> tuple[list[Witness], int]:
+    """The witnesses named and how many of them must have cosigned (default: all)."""
+    witnesses = witness_keys(vkeys)
+    if min_witnesses is not None and not 1 <= min_witnesses <= len(witnesses):
+        raise InvalidArgument(f"--min-witnesses: expected 1 to {len(witnesses)} (the --witness "
+                              f"keys given), found {min_witnesses}")
+    return witnesses, len(witnesses) if min_witnesses is None else min_witnesses
+
+
 @click.command()
 @click.argument("file", metavar="FILE")
 @trust_options
-@click.option("--witness", "vkeys", multiple=True, metavar="VKEY",
-              help="A witness's verifier key (name+hexid+base64, type 0x04), or a file "
-                   "holding one; repeatable: its cosignature on the checkpoint is required.")
-@click.option("--min-witnesses", type=Whole(), metavar="N",
-              help="How many of the --witness keys must have cosigned [default: all].")
+@witness_options
 @click.option("--origin", metavar="NAME",
               help="The log the proof must come from (its checkpoint's first line).")
 @renders()
@@ -69,12 +86,9 @@ def verify(file: str, key: str | None, trust: str | None, vkeys: tuple[str, ...]
     one-line confirmation, or 5 naming the first check that failed.
     """
     trusted = trusted_keys(key, trust)
-    witnesses = witness_keys(vkeys)
-    if min_witnesses is not None and not 1 <= min_witnesses <= len(witnesses):
-        raise InvalidArgument(f"--min-witnesses: expected 1 to {len(witnesses)} (the --witness "
-                              f"keys given), found {min_witnesses}")
+    witnesses, minimum = required_witnesses(vkeys, min_witnesses)
     return verify_bundle(read_file(file, MAX_FILE_BYTES, ProofMalformed), trusted, witnesses,
-                         len(witnesses) if min_witnesses is None else min_witnesses, origin)
+                         minimum, origin)
 
 
 @click.command("verify-consistency")

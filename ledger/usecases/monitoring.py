@@ -13,6 +13,7 @@ from ledger.errors import InvalidDocument
 from ledger.signing.c2sp import Verifier
 from ledger.signing.keys import read_trust
 from ledger.transparency.checkpoint import open_checkpoint
+from ledger.transparency.cosignature import Witness, require_cosignatures
 from ledger.transparency.merkle import CompactRange
 from ledger.transparency.monitor import Fetch, Followed, follow
 from ledger.transparency.verify import verifiers
@@ -24,16 +25,22 @@ CHECKPOINT_FILE = "checkpoint"
 """A copy of the kept note, for `ledger audit --checkpoint` and any other tool."""
 
 
-def monitor(*, url: str, fetch: Fetch, state: Path, trust: Path) -> MonitorView:
+def monitor(*, url: str, fetch: Fetch, state: Path, trust: Path,
+            witnesses: Sequence[Witness] = (), min_witnesses: int = 0) -> MonitorView:
     """Verify the log served at ``url`` (through ``fetch``) against the checkpoint kept in
-    ``state`` and the trust list, then keep its new checkpoint there."""
+    ``state`` and the trust list, then keep its new checkpoint there. With ``witnesses``,
+    the new checkpoint must carry cosignatures by ``min_witnesses`` of them first
+    (``cosignature_missing``, and nothing kept, otherwise)."""
     trusted = verifiers(read_trust(trust)[1])
     kept = read_state(state, trusted)
     followed = follow(fetch, trusted, kept)
+    cosigned = require_cosignatures(followed.note, witnesses, min_witnesses) \
+        if witnesses else []
     write_state(state, followed)
     old_size = kept.checkpoint.size if kept else 0
     return MonitorView(url, followed.checkpoint.origin, old_size, followed.checkpoint.size,
-                       followed.checkpoint.size - old_size, str(state))
+                       followed.checkpoint.size - old_size, str(state),
+                       [c.witness for c in cosigned])
 
 
 def read_state(state: Path, trusted: Sequence[Verifier]) -> Followed | None:

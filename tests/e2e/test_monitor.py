@@ -4,10 +4,7 @@ verifies from tiles alone; a rollback or a fork signed by the operator's own key
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -16,26 +13,14 @@ import pytest
 from ledger.settings import Settings
 from tests.e2e.test_history_attacks import on, retire, signed_history
 from tests.support.cli import Run
-
-
-class Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *_: Any) -> None:
-        pass
+from tests.support.static_site import serving_directory
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A static web server on 127.0.0.1 and the directory it serves."""
-    root = tmp_path / "site"
-    root.mkdir()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", root
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving_directory(tmp_path / "site") as served:
+        yield served
 
 
 def show(published: Path, root: Path) -> None:

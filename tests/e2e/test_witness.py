@@ -14,6 +14,7 @@ from ledger.settings import Settings
 from ledger.usecases.setup import DEFAULT_ORIGIN
 from tests.e2e.test_history_attacks import delete_newest_retirement, on, retire, signed_history
 from tests.support.cli import Run
+from tests.support.static_site import serving_directory
 from tests.support.witness import SpecWitness, serving
 
 
@@ -173,3 +174,30 @@ def test_verify_origin_requires_the_proof_to_come_from_that_log(
     other = run("verify", proof, "--key", vkey, "--origin", "registry.example/other", "--json")
     assert (other.code, other.json()["error"]["code"]) == (5, "checkpoint_invalid")
     assert "expected origin 'registry.example/other'" in other.json()["error"]["message"]
+
+
+def test_a_monitor_requiring_a_witness_keeps_only_cosigned_checkpoints(
+    run: Run, settings: Settings, tmp_path: Path, witnesses: tuple[SpecWitness, SpecWitness]
+) -> None:
+    from tests.e2e.test_monitor import show
+
+    one, _ = witnesses
+    cli = on(run, settings)
+    signed_history(cli, tmp_path)
+    follow(cli, one)
+    trust, state = tmp_path / "trust.json", tmp_path / "monitor"
+    assert cli("keys", "trust", "--export", trust).code == 0
+    with serving_directory(tmp_path / "site") as (url, root):
+        assert cli("publish", tmp_path / "plain").code == 0  # not cosigned yet
+        show(tmp_path / "plain", root)
+        refused = run("monitor", url, "--state", state, "--trust", trust, "--witness",
+                      one.vkey, "--json")
+        assert (refused.code, refused.json()["error"]["code"]) == (5, "cosignature_missing")
+        assert not (state / "followed.json").exists()  # nothing kept
+        assert cli("checkpoint", *cosigned(one)).code == 0
+        assert cli("publish", tmp_path / "cosigned").code == 0
+        show(tmp_path / "cosigned", root)
+        kept = run("monitor", url, "--state", state, "--trust", trust, "--witness", one.vkey,
+                   "--json")
+        assert kept.code == 0, kept.out
+        assert kept.json()["cosigned_by"] == [one.name]
