@@ -34,14 +34,23 @@ def cosigned(*witnesses: SpecWitness) -> list[str]:
     return [a for w in witnesses for a in ("--witness", w.url, "--witness-key", w.vkey)]
 
 
-def test_checkpoints_carry_cosignatures_and_buyers_require_them(
-    run: Run, settings: Settings, tmp_path: Path, witnesses: tuple[SpecWitness, SpecWitness]
-) -> None:
-    one, two = witnesses
+@pytest.fixture
+def followed(run: Run, settings: Settings, tmp_path: Path,
+             witnesses: tuple[SpecWitness, SpecWitness]) -> Run:
+    """A ledger with two proofs made before any witness, both witnesses following its log,
+    and a third retirement not yet checkpointed."""
     cli = on(run, settings)
     signed_history(cli, tmp_path)
-    follow(cli, one, two)
+    follow(cli, *witnesses)
     retire(cli, "ret-3")
+    return cli
+
+
+def test_checkpoints_carry_cosignatures_and_buyers_require_them(
+    run: Run, followed: Run, tmp_path: Path, witnesses: tuple[SpecWitness, SpecWitness]
+) -> None:
+    one, two = witnesses
+    cli = followed
 
     made = cli("checkpoint", *cosigned(one, two), "--json")
     assert made.code == 0, made.out
@@ -77,13 +86,10 @@ def test_checkpoints_carry_cosignatures_and_buyers_require_them(
 
 
 def test_re_running_asks_only_the_witness_that_was_down(
-    run: Run, settings: Settings, tmp_path: Path, witnesses: tuple[SpecWitness, SpecWitness]
+    followed: Run, witnesses: tuple[SpecWitness, SpecWitness]
 ) -> None:
     one, two = witnesses
-    cli = on(run, settings)
-    signed_history(cli, tmp_path)
-    follow(cli, one, two)
-    retire(cli, "ret-3")
+    cli = followed
     down = f"http://127.0.0.1:{_free_port()}"
     partial = cli("checkpoint", "--witness", one.url, "--witness", down, "--witness-key",
                   one.vkey, "--witness-key", two.vkey, "--json")
