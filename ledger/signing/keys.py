@@ -226,14 +226,26 @@ def write_trust(path: Path, current: str | None, keys: list[TrustedKey]) -> None
     os.replace(tmp, path)
 
 
+MAX_TRUST_BYTES = 1024 * 1024
+"""A trust list holds a few keys: a few KiB."""
+
+
 def read_trust(path: Path) -> tuple[str | None, list[TrustedKey]]:
     """Read a trust list (``trust.json`` or a file from ``ledger keys trust --export``)."""
     try:
         check_not_shared(path, "a trust list")
-        data = json.loads(path.read_text())
+        if path.stat().st_size > MAX_TRUST_BYTES:
+            raise InvalidDocument(f"{path}: expected a trust list of at most {MAX_TRUST_BYTES} "
+                                  "bytes, found a larger file")
+        data = json.loads(path.read_text(encoding="utf-8"))
         keys = [TrustedKey.from_dict(k) for k in data["keys"]]
     except FileNotFoundError:
         raise KeyNotFound(f"{path}: expected a trust list, found no file") from None
+    except IsADirectoryError:
+        raise KeyNotFound(f"{path}: expected a trust list, found a directory") from None
+    except RecursionError:
+        raise InvalidDocument(f"{path}: expected a trust list, found JSON nested too deeply") \
+            from None
     except (ValueError, KeyError, TypeError) as e:
         raise InvalidDocument(
             f"{path}: expected a trust list, found malformed input ({e})"

@@ -224,3 +224,23 @@ def test_a_write_says_how_many_conflicts_its_save_retried(
     lost[0] = 1
     text = cli(*RETIRE, "--beneficiary", "Acme")
     assert "saved after 1 conflicts with other writers" in text.out
+
+
+@pytest.mark.parametrize(("content", "code"), [
+    ("[" * 100_000, "invalid_document"),  # nested too deeply for the JSON parser
+    ("x" * (2 * 1024 * 1024), "invalid_document"),  # larger than any trust list
+    (None, "key_not_found"),  # a directory
+])
+def test_a_trust_list_that_cannot_be_one_is_one_clean_error(
+    run: Run, tmp_path: Path, content: str | None, code: str
+) -> None:
+    trust = tmp_path / "trust.json"
+    if content is None:
+        trust.mkdir(mode=0o755)
+    else:
+        trust.write_text(content)
+        trust.chmod(0o644)
+    (tmp_path / "proof.json").write_text("{}")
+    result = run("verify", tmp_path / "proof.json", "--trust", trust, "--json")
+    assert "Traceback" not in result.err
+    assert result.json()["error"]["code"] == code, result.out
