@@ -184,11 +184,12 @@ def test_the_link_may_carry_a_trust_list_as_json(
     assert verdict(page) == "valid"
 
 
-def test_a_checkpoint_cosigned_by_witnesses_verifies_as_python_does(
+def test_a_checkpoint_cosigned_by_witnesses_is_checked_as_python_checks_it(
     page: Any, page_file: Path, proofs: RealProofs
 ) -> None:
-    """Served proofs carry witnesses' cosignatures (C2SP tlog-cosignature): the page, which
-    does not check them yet, ignores their lines as lines of unknown keys."""
+    """Served proofs carry witnesses' cosignatures (C2SP tlog-cosignature): without witness
+    keys the page ignores their lines, as lines of unknown keys; with them it requires them,
+    as `ledger verify --witness` does."""
     bundle = ProofBundle.model_validate_json(proofs.non_ascii)
     body = bundle.checkpoint[: bundle.checkpoint.rfind("\n\n") + 1]
     witnesses = [SpecWitness(name=f"witness.test/{n}") for n in (1, 2)]
@@ -201,3 +202,27 @@ def test_a_checkpoint_cosigned_by_witnesses_verifies_as_python_does(
     assert len(python.cosignatures) == 2
     page.goto(link(page_file, raw, proofs.first_key))
     assert verdict(page) == "valid"
+    assert page.text_content('[data-field="cosignedBy"]') == ""  # none asked for
+
+    # Asked for, as `ledger verify --witness`: both cosigned, so it is valid and says who.
+    asked = "".join(f"&witness={quote(w.vkey, safe='')}" for w in witnesses)
+    page.goto(link(page_file, raw, proofs.first_key) + asked)
+    assert verdict(page) == "valid"
+    shown = page.text_content('[data-field="cosignedBy"]')
+    assert all(w.name in shown for w in witnesses), shown
+
+    # A witness that did not cosign: refused, as Python refuses it, naming who did.
+    stranger = SpecWitness(name="witness.test/3")
+    page.goto(link(page_file, raw, proofs.first_key) + asked
+              + f"&witness={quote(stranger.vkey, safe='')}")
+    assert verdict(page) == "invalid"
+    assert "at least 3 of 3 trusted witnesses, found 2" in page.text_content("#verdict")
+    page.goto(link(page_file, raw, proofs.first_key) + asked
+              + f"&witness={quote(stranger.vkey, safe='')}&min-witnesses=2")
+    assert verdict(page) == "valid"
+
+    # An uncosigned proof with a witness required.
+    page.goto(link(page_file, proofs.non_ascii, proofs.first_key)
+              + f"&witness={quote(witnesses[0].vkey, safe='')}")
+    assert verdict(page) == "invalid"
+    assert "found 0 (none)" in page.text_content("#verdict")

@@ -10,6 +10,8 @@
   const proofFile = $("proof-file");
   const proofSource = $("proof-source");
   const keyText = $("key-text");
+  const witnessText = $("witness-text");
+  const minWitnesses = $("min-witnesses");
   const verdict = $("verdict");
   const retirement = $("retirement");
   let proofBytes = null; // a dropped or chosen file, or the link's proof: exact bytes
@@ -57,7 +59,8 @@
     verdict.textContent = "Checking…";
     const raw = proofBytes ?? new TextEncoder().encode(proofText.value);
     try {
-      show(await ledgerVerify.verify(raw, keyText.value));
+      show(await ledgerVerify.verify(raw, keyText.value, witnessText.value,
+        minWitnesses.value || null));
     } catch (error) {
       show({ valid: false, message: `the check could not run: ${error}`, retirement: null,
         checks: ledgerVerify.CHECKS.map((name, n) => ({ number: n + 1, status: "skipped" })) });
@@ -70,17 +73,23 @@
   });
 
   // The automation contract: #proof=<base64url of the file's bytes>&key=<URL-encoded key>
-  // runs at once. decodeURIComponent, not URLSearchParams: a "+" of a key stays a "+".
+  // [&witness=<URL-encoded witness key>]…[&min-witnesses=N] runs at once. decodeURIComponent,
+  // not URLSearchParams: a "+" of a key stays a "+".
   function fromFragment() {
-    const params = new Map(location.hash.slice(1).split("&").filter(Boolean).map((part) => {
+    const pairs = location.hash.slice(1).split("&").filter(Boolean).map((part) => {
       const eq = part.indexOf("=");
       return eq < 0 ? [part, ""] : [part.slice(0, eq), part.slice(eq + 1)];
-    }));
+    });
+    const params = new Map(pairs);
+    const witnesses = pairs.filter(([name]) => name === "witness").map(([, v]) => v);
     if (!params.has("proof")) return;
     try {
       const base64 = params.get("proof").replace(/-/g, "+").replace(/_/g, "/");
       useBytes(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)), "the proof in the link");
       if (params.has("key")) keyText.value = decodeURIComponent(params.get("key"));
+      // A link says what it requires: the witnesses it names, or none.
+      witnessText.value = witnesses.map(decodeURIComponent).join("\n");
+      minWitnesses.value = params.get("min-witnesses") ?? "";
     } catch (error) {
       show({ valid: false, message: `the link's proof or key cannot be read (${error.name})`,
         retirement: null,

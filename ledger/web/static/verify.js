@@ -359,6 +359,83 @@ const ledgerVerify = (() => {
     return trimmed.startsWith("{") ? readTrustList(trimmed) : [await trustedKey(trimmed)];
   }
 
+  // --- witnesses: cosignature.py (C2SP tlog-cosignature, Ed25519 cosignature/v1) ------------
+
+  const MAX_TIMESTAMP = (1n << 63n) - 1n;
+
+  /** parse_witness_key: ``name+hexkeyid+base64(0x04 || public key)``. */
+  async function witnessKey(text) {
+    const [name, idHex, keyText] = [text.split("+")[0], text.split("+")[1] ?? "",
+      text.split("+").slice(2).join("+")];
+    if (!/^[0-9a-f]{8}$/.test(idHex)) {
+      throw new InputError(`expected 8 lowercase hex digits of key id, found ${repr(idHex)}`);
+    }
+    let key;
+    try {
+      key = decodeBase64(keyText);
+    } catch {
+      throw new InputError(`expected a base64 witness key, found ${repr(keyText)}`);
+    }
+    if (key.length === 0 || key[0] !== 0x04) {
+      throw new InputError("expected a cosignature/v1 witness key (type 0x04), found type " +
+        (hex(key.slice(0, 1)) || "none"));
+    }
+    const publicKey = key.slice(1);
+    if (!isValidName(name) || publicKey.length !== 32) {
+      throw new InputError(`expected a witness name without spaces or '+' and a 32-byte key, ` +
+        `found ${repr(name)} and ${publicKey.length} bytes`);
+    }
+    const id = (await sha256(concat(utf8.encode(name), Uint8Array.of(0x0a, 0x04), publicKey)))
+      .slice(0, 4);
+    if (hex(id) !== idHex) throw new InputError(`expected key id ${hex(id)}, found ${idHex}`);
+    const cryptoKey = await subtle().importKey("raw", publicKey, { name: "Ed25519" }, false,
+      ["verify"]);
+    return Object.freeze({ name, idBytes: id, keyId: idHex, cryptoKey, vkey: text });
+  }
+
+  /** Witness keys, one a line (none: an empty text). */
+  async function readWitnesses(text) {
+    const keys = [];
+    for (const line of text.split("\n").map((l) => l.trim()).filter(Boolean)) {
+      const key = await witnessKey(line);
+      if (keys.some((k) => k.vkey === key.vkey)) {
+        throw new InputError(`expected each witness key once, found ${repr(line)} twice`);
+      }
+      keys.push(key);
+    }
+    return keys;
+  }
+
+  /** cosignatures: the witnesses whose cosignature on the note verifies, each once. A line of
+   *  a trusted witness that does not verify fails closed; other keys' lines are ignored. */
+  async function cosignaturesOf(note, witnesses) {
+    const split = note.lastIndexOf("\n\n");
+    const body = note.slice(0, split + 1);
+    const found = new Map();
+    for (const line of note.slice(split + 2, -1).split("\n")) {
+      const { name, id, signature } = signatureLine(line);
+      for (const witness of witnesses) {
+        if (witness.name !== name || !equalBytes(witness.idBytes, id)) continue;
+        if (signature.length !== 72) {
+          checkpointInvalid(`cosignature by witness ${name}: expected 72 bytes of time and ` +
+            `signature, found ${signature.length}`);
+        }
+        const timestamp = new DataView(signature.buffer, signature.byteOffset, 8)
+          .getBigUint64(0, false);
+        const message = utf8.encode(`cosignature/v1\ntime ${timestamp}\n${body}`);
+        if (timestamp > MAX_TIMESTAMP ||
+            !(await ed25519Verify(witness.cryptoKey, signature.slice(8), message))) {
+          checkpointInvalid(`cosignature by witness ${name}+${hex(id)} fails`);
+        }
+        if (!found.has(witness.vkey)) {
+          found.set(witness.vkey, { witness: name,
+            time: new Date(Number(timestamp) * 1000).toISOString().replace(".000Z", "Z") });
+        }
+      }
+    }
+    return [...found.values()];
+  }
+
   // --- C2SP signed notes and checkpoints: note.py, checkpoint.py -----------------------------
 
   const checkpointInvalid = (message) => fail("checkpoint_invalid", message);
@@ -618,7 +695,7 @@ const ledgerVerify = (() => {
    * "skipped": every check after the first failure) and failure message; never rejects for
    * anything wrong with the proof. An empty `trusted` trusts nothing, so every proof fails.
    */
-  async function verifyBundle(raw, trusted) {
+  async function verifyBundle(raw, trusted, witnesses = [], minWitnesses = 0) {
     const checks = CHECKS.map((name, n) => ({ number: n + 1, name, status: "skipped",
       code: null, message: null }));
     const state = {};
@@ -674,24 +751,54 @@ const ledgerVerify = (() => {
           retirement: null };
       }
     }
-    return { valid: true, checks, failed: null, code: null, message: null,
-      retirement: retirementOf(state.bundle, state.checkpoint, state.event.key) };
+    const retirement = retirementOf(state.bundle, state.checkpoint, state.event.key);
+    retirement.cosignedBy = "";
+    if (witnesses.length) {
+      // Then, when asked: witnesses vouch that this checkpoint is the log everyone sees.
+      let cosigned;
+      try {
+        cosigned = await cosignaturesOf(state.bundle.checkpoint, witnesses);
+      } catch (error) {
+        if (!(error instanceof VerificationFailed)) throw error;
+        return { valid: false, checks, failed: null, code: error.code,
+          message: `witnesses: ${error.message}`, retirement: null };
+      }
+      if (cosigned.length < minWitnesses) {
+        const have = cosigned.map((c) => c.witness).join(", ") || "none";
+        return { valid: false, checks, failed: null, code: "cosignature_missing",
+          message: `witnesses: expected cosignatures by at least ${minWitnesses} of ` +
+            `${witnesses.length} trusted witnesses, found ${cosigned.length} (${have})`,
+          retirement: null };
+      }
+      retirement.cosignedBy = cosigned.map((c) => `${c.witness} at ${c.time}`).join("; ");
+    }
+    return { valid: true, checks, failed: null, code: null, message: null, retirement };
   }
 
   /** The whole check from what a buyer supplies: the proof file's bytes and the key text. */
-  async function verify(raw, keysText) {
+  async function verify(raw, keysText, witnessText = "", minWitnesses = null) {
     let trusted;
+    let witnesses;
+    let minimum;
     try {
       trusted = await readKeys(keysText);
+      witnesses = await readWitnesses(witnessText);
+      minimum = minWitnesses === null || minWitnesses === "" ? witnesses.length
+        : Number(minWitnesses);
+      if (witnesses.length && !(Number.isInteger(minimum) && minimum >= 1 &&
+          minimum <= witnesses.length)) {
+        throw new InputError(`expected 1 to ${witnesses.length} witnesses required, found ` +
+          repr(String(minWitnesses)));
+      }
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       const checks = CHECKS.map((name, n) => ({ number: n + 1, name, status: "skipped",
         code: null, message: null }));
       return { valid: false, checks, failed: null, code: "invalid_argument",
-        message: `the verifier key or trust list cannot be used: ${error.message}`,
+        message: `the verifier key, trust list or witness keys cannot be used: ${error.message}`,
         retirement: null };
     }
-    return verifyBundle(raw, trusted);
+    return verifyBundle(raw, trusted, witnesses, minimum);
   }
 
   return Object.freeze({ CHECKS, InputError, readKeys, verifyBundle, verify });
