@@ -35,12 +35,22 @@ def write_copy(location: StoreLocation, destination: Path, *, force: bool) -> in
         raise InvalidArgument(f"{destination}: expected a new file, found one (--force to "
                               "replace it)")
     partial = destination.with_name(f".{destination.name}.partial")
-    partial.unlink(missing_ok=True)
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        partial.unlink(missing_ok=True)
+        partial.touch(mode=0o600)  # the place can be written, before anything is copied
+    except OSError as e:
+        raise InvalidArgument(f"{destination}: expected a place to write the backup, found "
+                              f"{e.strerror or e}") from None
     try:
         if location.is_postgres:
             _pg_dump(location, partial)
         else:
-            _sqlite_copy(location.sqlite_path, partial)
+            try:
+                _sqlite_copy(location.sqlite_path, partial)
+            except sqlite3.Error as e:
+                raise StoreUnavailable(f"store {location.redacted}: expected it readable, "
+                                       f"found {e}") from None
         os.chmod(partial, 0o600)
         os.replace(partial, destination)
     finally:
@@ -57,8 +67,12 @@ def read_copy(source: Path, location: StoreLocation) -> None:
                          f"one of a {'PostgreSQL' if kind == 'postgres' else 'SQLite'} store")
     if location.is_postgres:
         _pg_restore(source, location)
-    else:
+        return
+    try:
         _sqlite_restore(source, location.sqlite_path)
+    except (sqlite3.Error, OSError) as e:
+        raise InvalidArgument(f"{location.sqlite_path}: expected a place to restore the store "
+                              f"to, found {e}") from None
 
 
 def copy_kind(source: Path) -> str:
@@ -73,8 +87,12 @@ def copy_kind(source: Path) -> str:
     if header.startswith(PG_HEADER):
         return "postgres"
     if header == SQLITE_HEADER:
-        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as db:
-            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        try:
+            with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as db:
+                tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.Error as e:
+            raise NotABackup(f"{source}: expected a backup written by `ledger backup`, found "
+                             f"a damaged SQLite file ({e})") from None
         if EVENTS_TABLE in tables:
             return "sqlite"
     raise NotABackup(f"{source}: expected a backup written by `ledger backup`, found "

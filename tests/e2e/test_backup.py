@@ -118,6 +118,7 @@ def test_restoring_into_a_store_that_holds_events_is_refused_and_writes_nothing(
     ("directory", "file_not_found"),
     ("text", "not_a_backup"),
     ("other-sqlite", "not_a_backup"),
+    ("damaged-sqlite", "not_a_backup"),
 ])
 def test_a_source_that_is_no_backup_is_one_clean_error(
     run: Run, settings: Settings, tmp_path: Path, source: str, code: str
@@ -128,6 +129,7 @@ def test_a_source_that_is_no_backup_is_one_clean_error(
     import sqlite3
 
     sqlite3.connect(tmp_path / "other-sqlite").execute("CREATE TABLE t (x)").connection.close()
+    (tmp_path / "damaged-sqlite").write_bytes(b"SQLite format 3\x00" + b"garbage" * 10)
     lose_nothing = cli("restore", tmp_path / source, "--json")
     assert "Traceback" not in lose_nothing.err
     assert lose_nothing.json()["error"]["code"] == code, lose_nothing.out
@@ -155,3 +157,15 @@ def test_a_store_whose_projections_were_never_built_is_backed_up_too(
     made = cli("backup", tmp_path / "copy", "--json")
     assert made.code == 0, made.out
     assert made.json()["events"] > 0 and made.json()["tree_size"] == 0  # no log built yet
+
+
+def test_backup_makes_the_directories_it_is_given_and_refuses_a_place_it_cannot_write(
+    run: Run, settings: Settings, tmp_path: Path
+) -> None:
+    cli = on(run, settings)
+    assert cli("init").code == 0
+    assert cli("backup", tmp_path / "backups" / "daily" / "copy").code == 0
+    (tmp_path / "a-file").write_text("not a directory")
+    refused = cli("backup", tmp_path / "a-file" / "copy", "--json")
+    assert "Traceback" not in refused.err
+    assert (refused.code, refused.json()["error"]["code"]) == (2, "invalid_argument")
