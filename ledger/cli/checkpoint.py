@@ -40,7 +40,7 @@ def checkpoint(uow: UnitOfWork, urls: tuple[str, ...], vkeys: tuple[str, ...]
     if not urls:
         return signed.sign_head(uow)
     return signed.witness_head(uow, witnesses=[(url, poster(url)) for url in urls],
-                               trusted=witness_keys(vkeys))
+                               trusted=witness_keys(vkeys, "--witness-key"))
 
 
 @click.command()

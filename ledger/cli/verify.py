@@ -129,7 +129,7 @@ def trusted_keys(key: str | None, trust: str | None) -> list[TrustedKey]:
         ) from None
 
 
-def witness_keys(values: Sequence[str]) -> list[Witness]:
+def witness_keys(values: Sequence[str], option: str = "--witness") -> list[Witness]:
     """Witness verifier keys, each given as the key or a file holding it; usage error if one
     is malformed, and each witness named once."""
     witnesses: list[Witness] = []
@@ -140,7 +140,7 @@ def witness_keys(values: Sequence[str]) -> list[Witness]:
             witness = parse_witness_key(text)
         except CheckpointInvalid as error:
             raise InvalidArgument(
-                f"--witness-key: expected a witness verifier key name+hexid+base64 or a file "
+                f"{option}: expected a witness verifier key name+hexid+base64 or a file "
                 f"holding one, found {text[:100]!r} ({error.message})") from None
         if witness in witnesses:
             raise InvalidArgument(f"expected each witness key once, found {text!r} twice")

@@ -39,16 +39,16 @@ def audit(uow: UnitOfWork, *, trust: Path | None = None, jobs: int = 1,
                      fail_fast=fail_fast, held=held, allow_lag=allow_lag, progress=progress)
 
 
-def held_note(path: Path) -> str:
+def held_note(path: Path, option: str = "--checkpoint") -> str:
     """The signed checkpoint note a file holds: a note itself, a proof bundle, or a C2SP
     tlog-proof (its signature is checked by the audit)."""
     try:
         with path.open("rb") as f:
             raw = f.read(MAX_FILE_BYTES + 1)
     except (FileNotFoundError, IsADirectoryError):
-        raise FileNotFound(f"--checkpoint {path}: expected a file, found none") from None
+        raise FileNotFound(f"{option} {path}: expected a file, found none") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise ProofMalformed(f"--checkpoint {path}: expected at most {MAX_FILE_BYTES} bytes, "
+        raise ProofMalformed(f"{option} {path}: expected at most {MAX_FILE_BYTES} bytes, "
                              "found more")
     try:
         if raw.lstrip().startswith(b"{"):
@@ -57,7 +57,7 @@ def held_note(path: Path) -> str:
         if text.startswith(HEADER + "\n"):
             return parse_tlog_proof(text).checkpoint
     except UnicodeDecodeError:
-        raise ProofMalformed(f"--checkpoint {path}: expected UTF-8 text") from None
+        raise ProofMalformed(f"{option} {path}: expected UTF-8 text") from None
     except LedgerError as e:
-        raise type(e)(f"--checkpoint {path}: {e.message}") from None
+        raise type(e)(f"{option} {path}: {e.message}") from None
     return text

@@ -46,7 +46,8 @@ def backup(settings: Settings, *, destination: Path, force: bool = False) -> Bac
 def restore(settings: Settings, *, source: Path, since: Sequence[Path] = ()) -> RestoreView:
     """Put the backup ``source`` into the (empty) store, then compare the restored log with
     the key directory's signed checkpoint and each checkpoint file of ``since``."""
-    held = [(f"checkpoint {path}", held_note(path)) for path in since]  # read before writing
+    # Read before anything is written: a file that is no checkpoint refuses the restore.
+    held = [(f"checkpoint {path}", held_note(path, "--since")) for path in since]
     copy_kind(source)
     if holds_events(settings.location):
         raise NotABackup(f"store {settings.location.redacted}: expected an empty store to "
