@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from ledger.errors import InvalidDocument
-from ledger.parsing import strict_json, unsafe
+from ledger.parsing import first_unsafe, strict_json
 from ledger.serials.native import parse_native_serial
 
 KNOWN_REGISTRIES = ("art", "verra", "isometric", "puro")
@@ -43,10 +43,9 @@ EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)
 
 def _printable(value: str) -> str:
     """Free text holds no control, separator or bidirectional character."""
-    for position, char in enumerate(value):
-        if unsafe(char):
-            raise ValueError(f"expected text without control characters, found "
-                             f"{repr(char)[1:-1]} at position {position}")
+    where = first_unsafe(value)
+    if where is not None:
+        raise ValueError(f"expected text without control characters, found {where}")
     if not value.strip():
         raise ValueError("expected text, found only white space")
     return value

@@ -9,8 +9,8 @@ out.
 from __future__ import annotations
 
 import json
+import math
 import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any, TextIO
@@ -23,24 +23,33 @@ MAX_DURATION = timedelta(days=366)
 """The longest reservation: credits held longer than a year are a sale, not a reservation."""
 WHOLE = re.compile(r"0|[1-9][0-9]*")
 
-BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                          "\u2066\u2067\u2068\u2069")
-"""Bidirectional formatting characters: they reorder how the text around them is shown."""
+UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f"  # C0 and C1 controls, DEL (Unicode category Cc)
+    "\u2028\u2029"  # line and paragraph separators (Zl, Zp)
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidirectional formatting
+    "\ud800-\udfff]"  # lone surrogates (Cs): not Unicode text at all
+)
+"""Characters a terminal may act on, or that change how the text around them is shown."""
 
 
 def unsafe(char: str) -> bool:
-    """A character a terminal may act on or that changes how other text is shown: C0 and C1
-    controls (NUL, ESC, DEL …), line and paragraph separators, bidirectional controls, and
-    lone surrogates (not Unicode text at all)."""
-    return unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") or char in BIDI_CONTROLS
+    """Whether ``char`` is one of :data:`UNSAFE`."""
+    return UNSAFE.match(char) is not None
+
+
+def first_unsafe(text: str) -> str | None:
+    """Where ``text`` holds its first :data:`UNSAFE` character, said in words; None if
+    nowhere."""
+    found = UNSAFE.search(text)
+    return None if found is None else \
+        f"{repr(found.group())[1:-1]} at position {found.start()}"
 
 
 def escaped(text: str, keep: str = "") -> str:
-    """``text`` with every :func:`unsafe` character but those in ``keep`` written as a Python
+    """``text`` with every :data:`UNSAFE` character but those in ``keep`` written as a Python
     escape (``\\x1b``, ``\\u202e``): what goes to a terminal can only be shown, never acted on."""
-    if text.isascii() and text.isprintable():
-        return text
-    return "".join(c if c in keep or not unsafe(c) else repr(c)[1:-1] for c in text)
+    return UNSAFE.sub(lambda m: m.group() if m.group() in keep else repr(m.group())[1:-1],
+                      text)
 
 
 def check_free_text(what: str, value: object, limit: int) -> str:
@@ -52,11 +61,9 @@ def check_free_text(what: str, value: object, limit: int) -> str:
         raise InvalidArgument(f"{what}: expected 1 to {limit} characters, found {len(value)}")
     if not value.strip():
         raise InvalidArgument(f"{what}: expected text, found only white space")
-    for position, char in enumerate(value):
-        if unsafe(char):
-            raise InvalidArgument(
-                f"{what}: expected text without control characters, found "
-                f"{repr(char)[1:-1]} at position {position}")
+    where = first_unsafe(value)
+    if where is not None:
+        raise InvalidArgument(f"{what}: expected text without control characters, found {where}")
     return value
 
 
@@ -76,6 +83,19 @@ def strict_json(raw: str | bytes) -> Any:
         raise ValueError(f"{name} is not a JSON number")
 
     return json.loads(raw, object_pairs_hook=pairs, parse_constant=constant)
+
+
+def parse_seconds(what: str, text: str, low: float, high: float) -> float:
+    """A finite number of seconds from ``low`` to ``high``, written in ASCII (no nan, inf or
+    negative); InvalidArgument otherwise."""
+    try:
+        seconds = float(text) if text.isascii() else math.nan
+    except ValueError:
+        seconds = math.nan
+    if not low <= seconds <= high:  # also false for nan
+        raise InvalidArgument(f"{what}: expected seconds from {low:g} to {high:g}, found "
+                              f"{escaped(text[:40])!r}")
+    return seconds
 
 
 def parse_whole(what: str, text: str, low: int, high: int) -> int:

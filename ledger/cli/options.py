@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 import click
 
 from ledger.cli.render import Keyed, emit
-from ledger.errors import InvalidArgument, StoreUnavailable
-from ledger.parsing import escaped, parse_whole
+from ledger.errors import StoreUnavailable
+from ledger.parsing import parse_seconds, parse_whole
 from ledger.settings import Settings
 from ledger.store.location import store_errors
 from ledger.usecases.unit import open_unit
@@ -57,17 +57,7 @@ class Seconds(click.ParamType[float]):
                 ) -> float:
         if isinstance(value, float):
             return value
-        text = str(value)
-        try:
-            if not text.isascii():
-                raise ValueError(text)
-            seconds = float(text)
-        except ValueError:
-            seconds = float("nan")
-        if not self.low <= seconds <= self.high:  # also false for nan
-            raise InvalidArgument(f"{_name(param)}: expected seconds from {self.low} to "
-                                  f"{self.high}, found {escaped(text[:40])!r}")
-        return seconds
+        return parse_seconds(_name(param), str(value), self.low, self.high)
 
 
 def renders(*, output: bool = False) -> Callable[[F], F]:

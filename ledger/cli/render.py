@@ -17,12 +17,15 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ledger.cli.text import text_of
 from ledger.errors import InvalidArgument, LedgerError
-from ledger.parsing import escaped, unsafe
+from ledger.parsing import UNSAFE, escaped
 from ledger.views import View
+
+if TYPE_CHECKING:
+    from ledger.usecases.unit import Saves
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,8 @@ class Keyed:
 
     result: object
     idempotency_key: str
-    saves: Any = None
-    """The unit's :class:`~ledger.usecases.unit.Saves`: attempts, conflicts retried."""
+    saves: Saves | None = None
+    """What the unit's saves took: attempts, conflicts retried."""
 
     def to_json(self) -> Any:
         value = to_json(self.result)
@@ -45,7 +48,7 @@ class Keyed:
 
 @text_of.register
 def _(keyed: Keyed) -> str:
-    conflicts = getattr(keyed.saves, "conflicts", 0)
+    conflicts = keyed.saves.conflicts if keyed.saves is not None else 0
     retried = f" (saved after {conflicts} conflicts with other writers)" if conflicts else ""
     return f"{text_of(keyed.result).rstrip()}\nidempotency key: {keyed.idempotency_key}{retried}"
 
@@ -99,9 +102,9 @@ def json_text(value: Any, indent: int | None = None) -> str:
     """``value`` as JSON text (UTF-8 as is), with every control, separator and bidirectional
     character as a ``\\u`` escape: the same JSON, safe to show on a terminal."""
     text = json.dumps(value, indent=indent, ensure_ascii=False)
-    if text.isascii():
-        return text
-    return "".join(f"\\u{ord(c):04x}" if unsafe(c) and c != "\n" else c for c in text)
+    # json.dumps has escaped every C0 control inside strings: a raw newline is layout.
+    return UNSAFE.sub(lambda m: m.group() if m.group() == "\n" else f"\\u{ord(m.group()):04x}",
+                      text)
 
 
 def to_json(result: object) -> Any:

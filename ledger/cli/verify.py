@@ -118,8 +118,7 @@ def trusted_keys(key: str | None, trust: str | None) -> list[TrustedKey]:
         return read_trust(Path(trust))[1]
     if key is None or trust is not None:
         raise InvalidArgument("expected exactly one of --key VKEY or --trust FILE")
-    text = (read_file(key, MAX_NOTE_BYTES, InvalidArgument).decode(errors="replace").strip()
-            if os.path.isfile(key) else key)
+    text = key_text(key)
     try:
         return [TrustedKey.from_dict({"verifier_key": text})]
     except CheckpointInvalid as error:
@@ -129,13 +128,19 @@ def trusted_keys(key: str | None, trust: str | None) -> list[TrustedKey]:
         ) from None
 
 
+def key_text(value: str) -> str:
+    """A key as given on the command line: the key itself, or a file holding it."""
+    if not os.path.isfile(value):
+        return value
+    return read_file(value, MAX_NOTE_BYTES, InvalidArgument).decode(errors="replace").strip()
+
+
 def witness_keys(values: Sequence[str], option: str = "--witness") -> list[Witness]:
     """Witness verifier keys, each given as the key or a file holding it; usage error if one
     is malformed, and each witness named once."""
     witnesses: list[Witness] = []
     for value in values:
-        text = (read_file(value, MAX_NOTE_BYTES, InvalidArgument).decode(errors="replace")
-                .strip() if os.path.isfile(value) else value)
+        text = key_text(value)
         try:
             witness = parse_witness_key(text)
         except CheckpointInvalid as error:

@@ -38,9 +38,24 @@ def is_valid_name(name: str) -> bool:
     return bool(name) and not any(c.isspace() or c == "+" or c < " " for c in name)
 
 
-def key_id(name: str, public_key: bytes) -> bytes:
-    """The 4-byte C2SP key id: SHA-256(name || 0x0A || 0x01 || public key)[:4]."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([_ED25519]) + public_key).digest()[:4]
+def key_id(name: str, public_key: bytes, kind: int = _ED25519) -> bytes:
+    """The 4-byte C2SP key id: SHA-256(name || 0x0A || kind || public key)[:4] (kind 0x01 for
+    a note signer's Ed25519 key, 0x04 for a witness's cosignature/v1 key)."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([kind]) + public_key).digest()[:4]
+
+
+def split_vkey(text: str, what: str) -> tuple[str, str, bytes]:
+    """The name, hex key id and key bytes (type byte first) of a vkey
+    ``name+hexkeyid+base64(type || key)``; CheckpointInvalid when the id or the base64 is
+    malformed. The caller checks the type and derives the key id."""
+    name, _, rest = text.partition("+")
+    id_hex, _, key_text = rest.partition("+")
+    if not _KEY_ID_HEX.fullmatch(id_hex):
+        raise CheckpointInvalid(f"expected 8 lowercase hex digits of key id, found {id_hex!r}")
+    try:
+        return name, id_hex, decode_base64(key_text)
+    except ValueError:
+        raise CheckpointInvalid(f"expected a base64 {what} key, found {key_text!r}") from None
 
 
 def verifier_key(name: str, public_key: bytes) -> str:
@@ -80,14 +95,7 @@ class Verifier:
 
 def parse_verifier_key(text: str) -> Verifier:
     """Parse ``name+hexkeyid+base64(0x01 || public key)``; raise CheckpointInvalid if malformed."""
-    name, _, rest = text.partition("+")
-    id_hex, _, key_text = rest.partition("+")
-    if not _KEY_ID_HEX.fullmatch(id_hex):
-        raise CheckpointInvalid(f"expected 8 lowercase hex digits of key id, found {id_hex!r}")
-    try:
-        key = decode_base64(key_text)
-    except ValueError:
-        raise CheckpointInvalid(f"expected a base64 verifier key, found {key_text!r}") from None
+    name, id_hex, key = split_vkey(text, "verifier")
     if not key or key[0] != _ED25519:
         raise CheckpointInvalid(f"expected Ed25519 key type 0x01, found {key[:1].hex() or 'none'}")
     verifier = Verifier(name, key[1:])

@@ -21,7 +21,6 @@ fails at once with the first failure's reason. A long-running process (``ledger 
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 import time
@@ -33,7 +32,7 @@ import psycopg
 import psycopg_pool
 from psycopg.conninfo import conninfo_to_dict
 
-from ledger.errors import InvalidArgument
+from ledger.parsing import parse_seconds
 
 STATEMENT_TIMEOUT_ENV = "LEDGER_PG_STATEMENT_TIMEOUT"
 DEFAULT_STATEMENT_TIMEOUT_S = 30.0
@@ -47,16 +46,8 @@ _down_lock = threading.Lock()
 def statement_timeout() -> float:
     """``LEDGER_PG_STATEMENT_TIMEOUT`` in seconds (default 30), from 0.1 to 3600."""
     text = os.environ.get(STATEMENT_TIMEOUT_ENV, "")
-    if not text:
-        return DEFAULT_STATEMENT_TIMEOUT_S
-    try:
-        seconds = float(text) if text.isascii() else math.nan
-    except ValueError:
-        seconds = math.nan
-    if not 0.1 <= seconds <= 3600:
-        raise InvalidArgument(f"{STATEMENT_TIMEOUT_ENV}: expected seconds from 0.1 to 3600, "
-                              f"found {text[:40]!r}")
-    return seconds
+    return parse_seconds(STATEMENT_TIMEOUT_ENV, text, 0.1, 3600) if text \
+        else DEFAULT_STATEMENT_TIMEOUT_S
 
 
 def server_options(deadline_s: float) -> str:
@@ -74,6 +65,12 @@ def _where(conninfo: str, kwargs: dict[str, Any]) -> str:
 def _mark_down(where: str, reason: str) -> None:
     with _down_lock:
         _down[where] = (time.monotonic() + QUIET_S, reason)
+
+
+def _still_down(where: str) -> str | None:
+    """Why ``where`` is taken as down, if it still is (a dict read: no lock on the hot path)."""
+    until, reason = _down.get(where, (0.0, ""))
+    return f"{reason} (not asked again for {QUIET_S:g} s)" if until > time.monotonic() else None
 
 
 class NotAnswering(psycopg.DatabaseError):
@@ -117,10 +114,8 @@ class BoundedConnection(psycopg.Connection[Any]):
     def connect(cls, conninfo: str = "", **kwargs: Any) -> BoundedConnection:
         """Connect, unless the server missed a deadline in the last :data:`QUIET_S` s."""
         where = _where(conninfo, kwargs)
-        with _down_lock:
-            until, reason = _down.get(where, (0.0, ""))
-        if until > time.monotonic():
-            raise psycopg.OperationalError(f"{reason} (not asked again for {QUIET_S:g} s)")
+        if (down := _still_down(where)) is not None:
+            raise psycopg.OperationalError(down)
         deadline_s = statement_timeout()
         # Beside any options already asked for (libpq's PGOPTIONS would be overridden).
         given = kwargs.get("options") or conninfo_to_dict(conninfo).get("options") \
@@ -144,12 +139,10 @@ class BoundedConnection(psycopg.Connection[Any]):
         waiting for a lock too long, is taken as down."""
         if timeout is not None:
             return super().wait(gen, interval, timeout)
-        with _down_lock:
-            until, reason = _down.get(self.where, (0.0, ""))
-        if until > time.monotonic():
+        if (down := _still_down(self.where)) is not None:
             gen.close()
             self.pgconn.finish()  # what it was doing is abandoned: never used again
-            raise NotAnswering(f"{reason} (not asked again for {QUIET_S:g} s)")
+            raise NotAnswering(down)
         try:
             return super().wait(gen, interval, self.deadline_s)
         except psycopg.errors._WaitTimeout:
@@ -169,10 +162,8 @@ def bound_pool(pool: Any) -> None:
     getconn = pool.getconn
 
     def bounded_getconn(timeout: float | None = None) -> Any:
-        with _down_lock:
-            until, reason = _down.get(where, (0.0, ""))
-        if until > time.monotonic():
-            raise NotAnswering(f"{reason} (not asked again for {QUIET_S:g} s)")
+        if (down := _still_down(where)) is not None:
+            raise NotAnswering(down)
         try:
             return getconn(timeout)
         except psycopg_pool.PoolTimeout as e:

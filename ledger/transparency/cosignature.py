@@ -14,8 +14,6 @@ fails closed.
 from __future__ import annotations
 
 import base64
-import hashlib
-import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,20 +23,18 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.errors import CheckpointInvalid, CosignatureMissing
-from ledger.signing.c2sp import decode_base64, is_valid_name
+from ledger.signing.c2sp import is_valid_name, key_id, split_vkey
 from ledger.signing.ed25519 import verifies
 from ledger.transparency.note import split_note
 
 COSIGNATURE_V1 = 0x04
 """The signed-note signature type byte of an Ed25519 v1 cosignature."""
 MAX_TIMESTAMP = 2**63 - 1
-_KEY_ID_HEX = re.compile(r"[0-9a-f]{8}")
 
 
 def witness_key_id(name: str, public_key: bytes) -> bytes:
     """SHA-256(name || 0x0A || 0x04 || public key)[:4]."""
-    return hashlib.sha256(
-        name.encode() + b"\n" + bytes([COSIGNATURE_V1]) + public_key).digest()[:4]
+    return key_id(name, public_key, COSIGNATURE_V1)
 
 
 def witness_vkey(name: str, public_key: bytes) -> str:
@@ -75,14 +71,7 @@ class Witness:
 
 def parse_witness_key(text: str) -> Witness:
     """Parse a witness vkey ``name+hexkeyid+base64(0x04 || key)``; CheckpointInvalid if not."""
-    name, _, rest = text.strip().partition("+")
-    id_hex, _, key_text = rest.partition("+")
-    if not _KEY_ID_HEX.fullmatch(id_hex):
-        raise CheckpointInvalid(f"expected 8 lowercase hex digits of key id, found {id_hex!r}")
-    try:
-        key = decode_base64(key_text)
-    except ValueError:
-        raise CheckpointInvalid(f"expected a base64 witness key, found {key_text!r}") from None
+    name, id_hex, key = split_vkey(text.strip(), "witness")
     if not key or key[0] != COSIGNATURE_V1:
         raise CheckpointInvalid("expected a cosignature/v1 witness key (type 0x04), found "
                                 f"type {key[:1].hex() or 'none'}")

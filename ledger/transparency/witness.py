@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from ledger.errors import CheckpointInvalid, LogRolledBack, WitnessRefused, WitnessUnavailable
 from ledger.transparency.checkpoint import Checkpoint, parse_uint64
 from ledger.transparency.cosignature import Witness, cosignatures
+from ledger.transparency.note import split_note
 
 Post = Callable[[bytes], tuple[int, str, bytes]]
 """POSTs a body to the witness's ``add-checkpoint``; its status, content type and body."""
@@ -100,8 +101,8 @@ def _size(where: str, answer: bytes) -> int:
 def _trusted_lines(where: str, note: str, answer: bytes, trusted: Sequence[Witness]
                    ) -> list[str]:
     """The answer's signature lines that verify as cosignatures by a trusted witness."""
-    body = note[: note.rfind("\n\n") + 1]
     try:
+        body = split_note(note)[0]
         lines = answer.decode("utf-8").splitlines()
         kept = [line for line in lines if cosignatures(f"{body}\n{line}\n", trusted)]
     except (UnicodeDecodeError, CheckpointInvalid) as e:
@@ -109,7 +110,7 @@ def _trusted_lines(where: str, note: str, answer: bytes, trusted: Sequence[Witne
         raise WitnessUnavailable(f"witness {where}: expected cosignature lines, found "
                                  f"{_shown(answer)} ({reason})") from None
     if not kept:
-        names = ", ".join(w.vkey.split("+")[0] for w in trusted) or "none given"
+        names = ", ".join(w.name for w in trusted) or "none given"
         raise WitnessUnavailable(
             f"witness {where}: expected a cosignature by a trusted witness key ({names}), "
             f"found {len(lines)} lines by other keys")

@@ -11,6 +11,7 @@ A read-only store (a PostgreSQL hot standby) refuses every write up front with
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -77,7 +78,7 @@ class Saves:
     gave_up: int = 0
 
     def to_json(self) -> dict[str, int]:
-        return {"attempts": self.attempts, "conflicts": self.conflicts, "gave_up": self.gave_up}
+        return dataclasses.asdict(self)
 
 
 def utcnow() -> datetime:

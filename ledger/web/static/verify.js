@@ -262,12 +262,14 @@ const ledgerVerify = (() => {
     return subtle().verify({ name: "Ed25519" }, key, signature, message);
   }
 
-  /** The C2SP key id: SHA-256(name || 0x0A || 0x01 || public key)[:4]. */
-  const keyId = async (name, publicKey) =>
-    (await sha256(concat(utf8.encode(name), Uint8Array.of(0x0a, 0x01), publicKey))).slice(0, 4);
+  /** The C2SP key id: SHA-256(name || 0x0A || kind || public key)[:4] (kind 0x01 for a note
+   *  signer's key, 0x04 for a witness's cosignature/v1 key). */
+  const keyId = async (name, publicKey, kind = 0x01) =>
+    (await sha256(concat(utf8.encode(name), Uint8Array.of(0x0a, kind), publicKey))).slice(0, 4);
 
-  /** parse_verifier_key, then TrustedKey: ``name+hexkeyid+base64(0x01 || public key)``. */
-  async function trustedKey(text, validFrom = null, validUntil = null) {
+  /** split_vkey: the name, hex key id and key bytes (type byte first) of
+   *  ``name+hexkeyid+base64(type || key)``; the caller checks the type and the key id. */
+  function splitVkey(text, what) {
     const plus = text.indexOf("+");
     const name = plus < 0 ? text : text.slice(0, plus);
     const rest = plus < 0 ? "" : text.slice(plus + 1);
@@ -277,12 +279,16 @@ const ledgerVerify = (() => {
     if (!/^[0-9a-f]{8}$/.test(idHex)) {
       throw new InputError(`expected 8 lowercase hex digits of key id, found ${repr(idHex)}`);
     }
-    let key;
     try {
-      key = decodeBase64(keyText);
+      return { name, idHex, key: decodeBase64(keyText) };
     } catch {
-      throw new InputError(`expected a base64 verifier key, found ${repr(keyText)}`);
+      throw new InputError(`expected a base64 ${what} key, found ${repr(keyText)}`);
     }
+  }
+
+  /** parse_verifier_key, then TrustedKey: ``name+hexkeyid+base64(0x01 || public key)``. */
+  async function trustedKey(text, validFrom = null, validUntil = null) {
+    const { name, idHex, key } = splitVkey(text, "verifier");
     if (key.length === 0 || key[0] !== 0x01) {
       throw new InputError(`expected Ed25519 key type 0x01, found ${hex(key.slice(0, 1)) || "none"}`);
     }
@@ -365,17 +371,7 @@ const ledgerVerify = (() => {
 
   /** parse_witness_key: ``name+hexkeyid+base64(0x04 || public key)``. */
   async function witnessKey(text) {
-    const [name, idHex, keyText] = [text.split("+")[0], text.split("+")[1] ?? "",
-      text.split("+").slice(2).join("+")];
-    if (!/^[0-9a-f]{8}$/.test(idHex)) {
-      throw new InputError(`expected 8 lowercase hex digits of key id, found ${repr(idHex)}`);
-    }
-    let key;
-    try {
-      key = decodeBase64(keyText);
-    } catch {
-      throw new InputError(`expected a base64 witness key, found ${repr(keyText)}`);
-    }
+    const { name, idHex, key } = splitVkey(text, "witness");
     if (key.length === 0 || key[0] !== 0x04) {
       throw new InputError("expected a cosignature/v1 witness key (type 0x04), found type " +
         (hex(key.slice(0, 1)) || "none"));
@@ -385,8 +381,7 @@ const ledgerVerify = (() => {
       throw new InputError(`expected a witness name without spaces or '+' and a 32-byte key, ` +
         `found ${repr(name)} and ${publicKey.length} bytes`);
     }
-    const id = (await sha256(concat(utf8.encode(name), Uint8Array.of(0x0a, 0x04), publicKey)))
-      .slice(0, 4);
+    const id = await keyId(name, publicKey, 0x04);
     if (hex(id) !== idHex) throw new InputError(`expected key id ${hex(id)}, found ${idHex}`);
     const cryptoKey = await subtle().importKey("raw", publicKey, { name: "Ed25519" }, false,
       ["verify"]);
