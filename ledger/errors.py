@@ -125,6 +125,12 @@ class RetirementNotFound(NotFound):
     code = "retirement_not_found"
 
 
+class CancellationNotFound(NotFound):
+    """No cancellation has the given id or idempotency key."""
+
+    code = "cancellation_not_found"
+
+
 class KeyNotFound(NotFound):
     """A key the command needs is missing: the operator's key directory, a trust list, or the
     private key to sign with."""
@@ -365,7 +371,7 @@ class MerkleMismatch(VerificationFailed):
 
 class ConservationViolated(VerificationFailed):
     """A batch's credits do not add up: minted differs from available + reserved + held +
-    retired, a pool is negative, or its events cannot be replayed."""
+    retired + cancelled, a pool is negative, or its events cannot be replayed."""
 
     code = "conservation_violated"
 

@@ -33,6 +33,10 @@ def retirement_id(idempotency_key: str) -> UUID:
     return uuid5(NAMESPACE, f"retirement:{idempotency_key}")
 
 
+def cancellation_id(idempotency_key: str) -> UUID:
+    return uuid5(NAMESPACE, f"cancellation:{idempotency_key}")
+
+
 def transfer_id(idempotency_key: str) -> UUID:
     return uuid5(NAMESPACE, f"transfer:{idempotency_key}")
 

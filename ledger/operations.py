@@ -79,8 +79,27 @@ class Retire(Op):
     idempotency_key: str | None = None
 
 
+class Cancel(Op):
+    op: Literal["cancel"]
+    holder: str
+    batch: str
+    quantity: Quantity
+    type: str  # one of Cancellation KINDS, checked by the use case
+    reason: str
+    details: str = ""
+    idempotency_key: str | None = None
+
+
+class Withdraw(Op):
+    op: Literal["withdraw"]
+    batch: str
+    quantity: Quantity
+    reason: str
+    idempotency_key: str | None = None
+
+
 Operation = Annotated[
-    Mint | OpenAccount | Reserve | Settle | Release | Transfer | Retire,
+    Mint | OpenAccount | Reserve | Settle | Release | Transfer | Retire | Cancel | Withdraw,
     Field(discriminator="op"),
 ]
 _operation: TypeAdapter[Any] = TypeAdapter(Operation)

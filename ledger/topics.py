@@ -15,8 +15,9 @@ BATCH_RELEASED = f"{_BATCH}.Released"
 BATCH_SETTLED = f"{_BATCH}.Settled"
 BATCH_TRANSFERRED = f"{_BATCH}.Transferred"
 BATCH_RETIRED = f"{_BATCH}.Retired"
+BATCH_CANCELLED = f"{_BATCH}.Cancelled"
 BATCH_EVENTS = (BATCH_MINTED, BATCH_RESERVED, BATCH_RELEASED, BATCH_SETTLED, BATCH_TRANSFERRED,
-                BATCH_RETIRED)
+                BATCH_RETIRED, BATCH_CANCELLED)
 """Every event of a credit batch: the ones that move its serials between pools."""
 
 ACCOUNT_OPENED = "ledger.aggregates.account:Account.Opened"
@@ -24,3 +25,4 @@ OPERATOR_REGISTERED = "ledger.aggregates.operator:Operator.Registered"
 OPERATOR_KEY_ROTATED = "ledger.aggregates.operator:Operator.KeyRotated"
 RESERVATION_OPENED = "ledger.aggregates.reservation:Reservation.Opened"
 RETIREMENT_RECORDED = "ledger.aggregates.retirement:Retirement.Recorded"
+CANCELLATION_RECORDED = "ledger.aggregates.cancellation:Cancellation.Recorded"

@@ -117,6 +117,23 @@ class RetirementView(View):
 
 
 @dataclass(frozen=True)
+class CancellationView(View):
+    """A cancellation; ``type`` is what it was for (compliance, correction, ...)."""
+
+    cancellation: str
+    type: str
+    batch: str
+    source: str
+    vintage: int
+    holder: str
+    reason: str
+    details: str
+    quantity: int
+    blocks: list[Block]
+    cancelled_at: datetime
+
+
+@dataclass(frozen=True)
 class BatchView(View):
     batch: str
     source: str
@@ -131,6 +148,7 @@ class BatchView(View):
     reserved: int
     held: int
     retired: int
+    cancelled: int
     holders: dict[str, int]
     document: dict[str, Any]
 
@@ -141,6 +159,7 @@ class BalanceLine(View):
     available: int
     reserved: int
     retired: int
+    cancelled: int
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """A credit batch: one issuance, minted once, and where each of its serials is now.
 
 Every serial of the batch sits in exactly one pool: ``available`` (the operator's inventory,
-unreserved), ``reserved``, ``held:<handle>`` (a holder other than the operator) or ``retired``.
-Commands decide which exact blocks move; events only move them.
+unreserved), ``reserved``, ``held:<handle>`` (a holder other than the operator), ``retired`` or
+``cancelled``; the last two are terminal. Commands decide which exact blocks move; events only
+move them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from ledger.serials import BlockSet, SerialRange, ranges_from_lists, ranges_to_l
 AVAILABLE = "available"
 RESERVED = "reserved"
 RETIRED = "retired"
+CANCELLED = "cancelled"
 HELD = "held:"
+POOLS = ("available", "reserved", "held", "retired", "cancelled")
+"""The totals every minted credit is counted in exactly once (held: every holder together)."""
 
 
 class CreditBatch(Aggregate):
@@ -60,6 +64,7 @@ class CreditBatch(Aggregate):
         # Credits in every held:<handle> pool together, kept so totals() never scans holders.
         self.held_total = 0
         self.retired_by: dict[str, int] = {}
+        self.cancelled_by: dict[str, int] = {}
 
     @staticmethod
     def restore(state: dict[str, Any]) -> None:
@@ -67,6 +72,7 @@ class CreditBatch(Aggregate):
         state["pools"] = {k: BlockSet.from_lists(v) for k, v in state["pools"].items()}
         state.setdefault("held_total", sum(
             b.count for k, b in state["pools"].items() if k.startswith(HELD)))
+        state.setdefault("cancelled_by", {})
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -91,12 +97,14 @@ class CreditBatch(Aggregate):
         }
 
     def totals(self) -> dict[str, int]:
+        """Minted, and where those credits are now: one count per name of :data:`POOLS`."""
         return {
             "minted": self.minted,
             "available": self.count(AVAILABLE),
             "reserved": self.count(RESERVED),
             "held": self.held_total,
             "retired": self.count(RETIRED),
+            "cancelled": self.count(CANCELLED),
         }
 
     def take(self, holder: str, quantity: int) -> list[SerialRange]:
@@ -142,6 +150,12 @@ class CreditBatch(Aggregate):
         self._retired(retirement_id, holder, ranges_to_lists(blocks))
         return blocks
 
+    def cancel_lowest(self, cancellation_id: UUID, holder: str, kind: str,
+                      quantity: int) -> list[SerialRange]:
+        blocks = self.take(holder, quantity)
+        self._cancelled(cancellation_id, holder, kind, ranges_to_lists(blocks))
+        return blocks
+
     def _require(self, pool: str, blocks: list[SerialRange]) -> None:
         """Every serial of ``blocks`` is in ``pool``, and no serial is named twice: the event
         that follows can then move them all."""
@@ -185,6 +199,13 @@ class CreditBatch(Aggregate):
     @event("Retired")
     def _retired(self, retirement_id: UUID, holder: str, blocks: list[list[int]]) -> None:
         self._tally(self.retired_by, holder, self._move(self.pool_of(holder), RETIRED, blocks))
+
+    @event("Cancelled")
+    def _cancelled(
+        self, cancellation_id: UUID, holder: str, kind: str, blocks: list[list[int]]
+    ) -> None:
+        self._tally(self.cancelled_by, holder,
+                    self._move(self.pool_of(holder), CANCELLED, blocks))
 
     def _move(self, from_pool: str, to_pool: str, blocks: list[list[int]]) -> int:
         into = self.pools.setdefault(to_pool, BlockSet())

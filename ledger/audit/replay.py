@@ -14,7 +14,7 @@ from typing import Any
 from eventsourcing.persistence import Notification
 
 from ledger import topics
-from ledger.aggregates.batch import CreditBatch
+from ledger.aggregates.batch import POOLS, CreditBatch
 from ledger.audit.report import AuditReport, Problem
 from ledger.audit.signatures import Check, SignatureChecker
 from ledger.audit.state import LedgerState
@@ -177,10 +177,10 @@ class Replay:
     def invariant(self, n: Notification, batch: CreditBatch) -> None:
         t = batch.totals()
         self.report.invariant_checks += 1
-        pools = t["available"] + t["reserved"] + t["held"] + t["retired"]
+        pools = sum(t[k] for k in POOLS)
         if t["minted"] != pools:
-            self.problem(ConservationViolated.code, n, f"minted {t['minted']} = available + "
-                         "reserved + held + retired", f"{pools}")
+            self.problem(ConservationViolated.code, n, f"minted {t['minted']} = "
+                         f"{' + '.join(POOLS)}", f"{pools}")
 
     def leaf(self, n: Notification, payload: bytes) -> None:
         completed = self.tree.append(merkle.leaf_hash(payload))

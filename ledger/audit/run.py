@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from ledger.aggregates.batch import POOLS
 from ledger.audit.held import compare_held, held_checkpoints
 from ledger.audit.replay import Replay, run_replay
 from ledger.audit.report import AuditReport, Problem
@@ -159,13 +160,15 @@ def compare_rows(report: AuditReport, what: str, expected: dict[Any, Any],
 
 
 def compare_balances(db: Database, replay: Replay, report: AuditReport) -> None:
-    rows = db.execute("SELECT holder, batch, available, reserved, retired FROM balances")
-    found = {(h, b): (int(a), int(r), int(t)) for h, b, a, r, t in rows if (a, r, t) != (0, 0, 0)}
+    rows = db.execute(
+        "SELECT holder, batch, available, reserved, retired, cancelled FROM balances")
+    found = {(r[0], r[1]): tuple(int(v) for v in r[2:]) for r in rows if any(r[2:])}
     compare_rows(report, "balances", replay.state.balances(), found)
 
 
 def compare_supply(db: Database, replay: Replay, report: AuditReport) -> None:
-    rows = db.execute("SELECT batch, minted, available, reserved, held, retired FROM supply")
+    rows = db.execute(
+        "SELECT batch, minted, available, reserved, held, retired, cancelled FROM supply")
     found = {r[0]: tuple(int(v) for v in r[1:]) for r in rows}
     compare_rows(report, "supply", replay.state.supply(), found)
 
@@ -195,10 +198,10 @@ def as_of_figures(state: LedgerState, signed: dict[int, Checkpoint],
     covering = min((s for s in signed if s >= size), default=None)
     return {
         "events": size,
-        "balances": [{"holder": h, "batch": b, "available": a, "reserved": r, "retired": t}
-                     for (h, b), (a, r, t) in sorted(state.balances().items())],
-        "supply": [dict(zip(("batch", "minted", "available", "reserved", "held", "retired"),
-                            (ref, *row), strict=True))
+        "balances": [{"holder": h, "batch": b, "available": a, "reserved": r, "retired": t,
+                      "cancelled": c}
+                     for (h, b), (a, r, t, c) in sorted(state.balances().items())],
+        "supply": [dict(zip(("batch", "minted", *POOLS), (ref, *row), strict=True))
                    for ref, row in sorted(state.supply().items())],
         "retirements_by_buyer": {b: dict(sorted(y.items()))
                                  for b, y in sorted(state.retired_by_buyer.items())},

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger import topics
-from ledger.aggregates.batch import AVAILABLE, RESERVED, CreditBatch
+from ledger.aggregates.batch import AVAILABLE, POOLS, RESERVED, CreditBatch
 
 WANTED = frozenset({*topics.BATCH_EVENTS, topics.RETIREMENT_RECORDED, topics.ACCOUNT_OPENED,
                     topics.OPERATOR_REGISTERED})
@@ -59,21 +59,21 @@ class LedgerState:
             self.origin = event.origin
         return None
 
-    def balances(self) -> dict[tuple[str, str], tuple[int, int, int]]:
-        """(holder, batch) -> (available, reserved, retired), non-zero rows only."""
-        rows: dict[tuple[str, str], tuple[int, int, int]] = {}
+    def balances(self) -> dict[tuple[str, str], tuple[int, int, int, int]]:
+        """(holder, batch) -> (available, reserved, retired, cancelled), non-zero rows only."""
+        rows: dict[tuple[str, str], tuple[int, int, int, int]] = {}
         for b in self.batches.values():
-            holders = {b.operator, *b.holders(), *b.reserved_for, *b.retired_by}
+            holders = {b.operator, *b.holders(), *b.reserved_for, *b.retired_by,
+                       *b.cancelled_by}
             for h in holders:
                 reserved = b.count(RESERVED) if h == b.operator else b.reserved_for.get(h, 0)
                 available = b.count(AVAILABLE) if h == b.operator else b.count(b.pool_of(h))
-                row = (available, reserved, b.retired_by.get(h, 0))
+                row = (available, reserved, b.retired_by.get(h, 0), b.cancelled_by.get(h, 0))
                 if any(row):
                     rows[h, b.reference] = row
         return rows
 
-    def supply(self) -> dict[str, tuple[int, int, int, int, int]]:
-        """batch -> (minted, available, reserved, held, retired)."""
-        return {b.reference: tuple(b.totals()[k] for k in  # type: ignore[misc]
-                                   ("minted", "available", "reserved", "held", "retired"))
+    def supply(self) -> dict[str, tuple[int, ...]]:
+        """batch -> (minted, available, reserved, held, retired, cancelled)."""
+        return {b.reference: tuple(b.totals()[k] for k in ("minted", *POOLS))
                 for b in self.batches.values()}

@@ -18,7 +18,8 @@ from ledger.views import BalanceView
 @with_unit(sign=False)
 def balance(uow: UnitOfWork, holder: str | None, no_catch_up: bool
             ) -> BalanceView | list[BalanceView]:
-    """A holder's credits per batch (available, reserved, retired); every holder without one."""
+    """A holder's credits per batch (available, reserved, retired, cancelled); every holder
+    without one."""
     if holder:
         return reads.balance(uow, holder=holder, catch_up=not no_catch_up,
                              progress=StderrProgress())

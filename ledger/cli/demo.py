@@ -1,8 +1,9 @@
 """`ledger demo`: a realistic story, end to end, on a fresh embedded ledger.
 
 An operator mints a LEAF batch (ART, TREES) and a DAC batch; two eligible buyers reserve,
-settle, transfer and retire; one buyer that meets neither eligibility rule is refused; the
-buyer proves its retirement offline and the auditor replays the whole log.
+settle, transfer and retire; one buyer that meets neither eligibility rule is refused; an
+airline's CORSIA obligation is met by a cancellation; the buyer proves its retirement offline
+and the auditor replays the whole log.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ledger.transparency.verify import verify_bundle
 from ledger.usecases import (
     accounts,
     auditing,
+    cancellations,
     checkpoints,
     holdings,
     minting,
@@ -65,7 +67,7 @@ def tell(where: Path, *, kept: bool) -> None:
     with open_unit(settings) as uow:
         story(uow, where)
         retired = reads.show_retirement(uow, retirement="ret-1").retirement
-    step("10. See it as a buyer would: its public page, its proof, verified in your browser")
+    step("11. See it as a buyer would: its public page, its proof, verified in your browser")
     if kept:
         print(f"ledger serve --db {where / 'demo.db'} --key-dir {where / 'keys'}\n"
               f"then open http://127.0.0.1:8080/retirements/{retired}")
@@ -131,13 +133,22 @@ def story(uow: UnitOfWork, where: Path) -> None:
     refused("retired credits are final", lambda: holdings.transfer(
         uow, sender="contoso", recipient="northwind", batch=dac.batch, quantity=1))
 
-    step("7. Where every credit is now (minted = available + reserved + held + retired)")
+    step("7. Cancel: an airline's CORSIA offsetting uses 10,000 LEAF credits: no beneficiary, "
+         "no claim")
+    print(text_of(cancellations.cancel(
+        uow, holder="operator", batch=leaf.batch, quantity=10_000, kind="compliance",
+        reason="CORSIA offsetting requirements",
+        details="Aeroplane operator: Example Air; CORSIA first phase (2024-2026)",
+        idempotency_key="corsia-2026-0001")))
+
+    step("8. Where every credit is now "
+         "(minted = available + reserved + held + retired + cancelled)")
     for batch in (leaf.batch, dac.batch):
         print(text_of(reads.show_batch(uow, batch=batch)))
     for holder in ("northwind", "contoso", "operator"):
         print(text_of(reads.balance(uow, holder=holder)))
 
-    step("8. Northwind gets a proof of its retirement and checks it with only the public key")
+    step("9. Northwind gets a proof of its retirement and checks it with only the public key")
     proof = where / "northwind-retirement-proof.json"
     proof.write_bytes(bundle_json(checkpoints.prove_retirement(uow, retirement="ret-1")))
     verified = verify_bundle(proof.read_bytes(), list(uow.keyring.trusted.values()))
@@ -146,7 +157,7 @@ def story(uow: UnitOfWork, where: Path) -> None:
     print(f"verified offline: {verified.summary.quantity} credits of "
           f"{verified.summary.batch} retired for {verified.summary.beneficiary!r}")
 
-    step("9. The auditor replays the whole log from zero and compares everything")
+    step("10. The auditor replays the whole log from zero and compares everything")
     projecting.catch_up(uow)
     print(auditing.audit(uow).summary())
 

@@ -31,13 +31,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "expire": ("expire", "Expire every open reservation past its expiry."),
     "transfer": ("transfer", "Move held credits from one holder to another."),
     "retire": ("retire", "Retire held credits for a beneficiary."),
-    "show": ("show", "Show one batch, reservation, retirement or account."),
+    "cancel": ("cancel",
+        "Cancel credits without a claim (compliance such as CORSIA, correction, "
+        "registry transfer, buffer)."),
+    "withdraw": ("withdraw",
+        "Withdraw unsold credits the registry took back (a correction cancellation)."),
+    "show": ("show", "Show one batch, reservation, retirement, cancellation or account."),
     "balance": ("balance",
-        "A holder's credits per batch (available, reserved, retired); every holder "
-        "without one."),
+        "A holder's credits per batch (available, reserved, retired, cancelled); every "
+        "holder without one."),
     "supply": ("supply",
-        "Credits minted, available, reserved, held and retired, per batch, source or "
-        "vintage."),
+        "Credits minted, available, reserved, held, retired and cancelled, per batch, "
+        "source or vintage."),
     "retirements": ("retirements",
         "Every retirement, and each buyer's totals by year and by source."),
     "project": ("project",
@@ -67,7 +72,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ledger, serial by serial."),
     "import": ("import_",
         "Apply a stream of operations (one JSON object a line: mint, open_account, "
-        "reserve, settle, release, transfer, retire), many per transaction."),
+        "reserve, settle, release, transfer, retire, cancel, withdraw), many per "
+        "transaction."),
     "serve": ("serve",
         "Serve the public, read-only view of the ledger: retirements and their proofs, the "
         "in-browser verifier, and the log as C2SP tlog-tiles."),

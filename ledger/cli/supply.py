@@ -18,5 +18,6 @@ from ledger.views import SupplyView
 @renders()
 @with_unit(sign=False)
 def supply(uow: UnitOfWork, by: str, no_catch_up: bool) -> SupplyView:
-    """Credits minted, available, reserved, held and retired, per batch, source or vintage."""
+    """Credits minted, available, reserved, held, retired and cancelled, per batch, source or
+    vintage."""
     return reads.supply_by(uow, by=by, catch_up=not no_catch_up, progress=StderrProgress())

@@ -11,6 +11,7 @@ from ledger.views import (
     BalanceView,
     BatchView,
     Block,
+    CancellationView,
     CheckpointsView,
     CheckpointView,
     ConsistencyView,
@@ -29,7 +30,7 @@ from ledger.views import (
     TrustExportView,
 )
 
-COUNTS = ["minted", "available", "reserved", "held", "retired"]
+COUNTS = ["minted", "available", "reserved", "held", "retired", "cancelled"]
 
 
 def shown(text: str) -> str:
@@ -103,12 +104,21 @@ def _(result: RetirementView) -> str:
 
 
 @text_of.register
+def _(result: CancellationView) -> str:
+    details = f", details {result.details!r}" if result.details else ""
+    return (f"cancellation {result.cancellation} ({result.type}): {result.quantity} credits of "
+            f"{result.batch} cancelled by {result.holder}, reason {result.reason!r}{details}\n"
+            f"  blocks: {blocks_text(result.blocks)}")
+
+
+@text_of.register
 def _(result: BatchView) -> str:
     holders = ", ".join(f"{h} {n}" for h, n in sorted(result.holders.items())) or "none"
     return (f"batch {result.batch} ({result.source}, vintage {result.vintage}, "
             f"serials {result.serial_first}..{result.serial_last})\n"
             f"  minted {result.minted} = available {result.available} + reserved "
-            f"{result.reserved} + held {result.held} + retired {result.retired}\n"
+            f"{result.reserved} + held {result.held} + retired {result.retired} + "
+            f"cancelled {result.cancelled}\n"
             f"  holders: {holders}")
 
 
@@ -116,8 +126,9 @@ def _(result: BatchView) -> str:
 def _(result: BalanceView) -> str:
     if not result.batches:
         return f"{result.holder}: no credits"
-    rows = [(b.batch, b.available, b.reserved, b.retired) for b in result.batches]
-    return f"{result.holder}\n" + table(("batch", "available", "reserved", "retired"), rows)
+    rows = [(b.batch, b.available, b.reserved, b.retired, b.cancelled) for b in result.batches]
+    return f"{result.holder}\n" + table(
+        ("batch", "available", "reserved", "retired", "cancelled"), rows)
 
 
 @text_of.register

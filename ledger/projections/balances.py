@@ -1,4 +1,4 @@
-"""Balances: per holder and batch, the credits available, reserved and retired.
+"""Balances: per holder and batch, the credits available, reserved, retired and cancelled.
 
 The numbers mean what ``Ledger.balance`` means: the operator's ``available`` is its
 unreserved inventory and its ``reserved`` every credit reserved in the batch; another holder's
@@ -17,11 +17,13 @@ from ledger.topics import ACCOUNT_OPENED, BATCH_EVENTS
 from ledger.views import BalanceLine, BalanceView
 
 ADD = (
-    "INSERT INTO balances (holder, batch, available, reserved, retired) VALUES (?, ?, ?, ?, ?) "
+    "INSERT INTO balances (holder, batch, available, reserved, retired, cancelled) "
+    "VALUES (?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (holder, batch) DO UPDATE SET "
     "available = balances.available + excluded.available, "
     "reserved = balances.reserved + excluded.reserved, "
-    "retired = balances.retired + excluded.retired"
+    "retired = balances.retired + excluded.retired, "
+    "cancelled = balances.cancelled + excluded.cancelled"
 )
 
 
@@ -29,6 +31,7 @@ class Balances(Projection):
     """Balances per holder and batch, and the holders (accounts) there are."""
 
     name = "balances"
+    schema = 2  # 2: the cancelled column
     tables = ("balances", "balance_batches", "balance_holders")
     topics = (ACCOUNT_OPENED, *BATCH_EVENTS)
     ddl = (
@@ -38,13 +41,14 @@ class Balances(Projection):
         "batch TEXT NOT NULL UNIQUE, operator TEXT NOT NULL, position BIGINT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS balances (holder TEXT NOT NULL, batch TEXT NOT NULL, "
         "available BIGINT NOT NULL, reserved BIGINT NOT NULL, retired BIGINT NOT NULL, "
-        "PRIMARY KEY (holder, batch))",
+        "cancelled BIGINT NOT NULL, PRIMARY KEY (holder, batch))",
     )
 
     def __init__(self) -> None:
         # batch id -> (reference, operator): fixed at mint, so safe to keep across batches.
         self._batches: dict[str, tuple[str, str]] = {}
-        # (holder, batch) -> [available, reserved, retired] changes of the chunk being applied.
+        # (holder, batch) -> [available, reserved, retired, cancelled] changes of the chunk
+        # being applied.
         self._changes: dict[tuple[str, str], list[int]] | None = None
 
     def apply_chunk(self, tx: Database, items: Sequence[Item]) -> None:
@@ -58,14 +62,15 @@ class Balances(Projection):
             self._changes = None
 
     def _add(self, tx: Database, holder: str, batch: str, available: int, reserved: int,
-             retired: int) -> None:
+             retired: int = 0, cancelled: int = 0) -> None:
         if self._changes is None:
-            tx.execute(ADD, [holder, batch, available, reserved, retired])
+            tx.execute(ADD, [holder, batch, available, reserved, retired, cancelled])
             return
-        change = self._changes.setdefault((holder, batch), [0, 0, 0])
+        change = self._changes.setdefault((holder, batch), [0, 0, 0, 0])
         change[0] += available
         change[1] += reserved
         change[2] += retired
+        change[3] += cancelled
 
     def opened(self, tx: Database, item: Item) -> None:
         e = item.event
@@ -106,7 +111,11 @@ class Balances(Projection):
 
     def retired(self, tx: Database, item: Item) -> None:
         batch, _, e, n = self._moved(tx, item)
-        self._add(tx, e.holder, batch, -n, 0, n)
+        self._add(tx, e.holder, batch, -n, 0, retired=n)
+
+    def cancelled(self, tx: Database, item: Item) -> None:
+        batch, _, e, n = self._moved(tx, item)
+        self._add(tx, e.holder, batch, -n, 0, cancelled=n)
 
     def _moved(self, tx: Database, item: Item) -> tuple[str, str, Any, int]:
         """The batch's reference and operator, the event, and how many credits it moves."""
@@ -128,13 +137,13 @@ def balance(db: Database, holder: str) -> BalanceView:
     if not db.execute("SELECT 1 FROM balance_holders WHERE holder = ?", [holder]):
         raise AccountNotFound(f"no account with handle {holder!r}")
     rows = db.execute(
-        "SELECT b.batch, b.available, b.reserved, b.retired FROM balances b "
+        "SELECT b.batch, b.available, b.reserved, b.retired, b.cancelled FROM balances b "
         "JOIN balance_batches m ON m.batch = b.batch "
-        "WHERE b.holder = ? AND (b.available <> 0 OR b.reserved <> 0 OR b.retired <> 0) "
-        "ORDER BY m.position",
+        "WHERE b.holder = ? AND (b.available <> 0 OR b.reserved <> 0 OR b.retired <> 0 "
+        "OR b.cancelled <> 0) ORDER BY m.position",
         [holder],
     )
-    return BalanceView(holder, [BalanceLine(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows])
+    return BalanceView(holder, [BalanceLine(r[0], *map(int, r[1:])) for r in rows])
 
 
 def balances(db: Database) -> list[BalanceView]:

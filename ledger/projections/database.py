@@ -70,7 +70,7 @@ class SQLiteDatabase(Database):
         self.conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
 
     def refusal(self, error: Exception) -> LedgerError:
-        if "no such table" in str(error):
+        if "no such table" in str(error) or "no such column" in str(error):
             return not_built(first_line(error))
         return StoreUnavailable(f"expected the store to answer, found: {first_line(error)}")
 

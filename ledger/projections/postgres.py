@@ -33,7 +33,7 @@ class PostgresDatabase(Database):
         self.conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
 
     def refusal(self, error: Exception) -> LedgerError:
-        if isinstance(error, psycopg.errors.UndefinedTable):
+        if isinstance(error, psycopg.errors.UndefinedTable | psycopg.errors.UndefinedColumn):
             return not_built(first_line(error))
         if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
             return read_only_store(self.location)

@@ -36,6 +36,10 @@ POSITIONS = (
     "CREATE TABLE IF NOT EXISTS projection_positions "
     "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 )
+SCHEMAS = (
+    "CREATE TABLE IF NOT EXISTS projection_schemas "
+    "(name TEXT PRIMARY KEY, schema INTEGER NOT NULL)"
+)
 # Concurrent CREATE TABLE IF NOT EXISTS of one table can collide in PostgreSQL's catalogue.
 SETUP_LOCK = "projection_positions"
 
@@ -64,6 +68,9 @@ class Projection:
     """CREATE TABLE / CREATE INDEX IF NOT EXISTS statements."""
     tables: ClassVar[tuple[str, ...]]
     """The tables a rebuild drops."""
+    schema: ClassVar[int] = 1
+    """The version of the tables' shape: raised when ``ddl`` changes, so that tables built
+    before are rebuilt from the log, not read with columns missing."""
     topics: ClassVar[tuple[str, ...]] = ()
 
     def apply(self, tx: Database, item: Item) -> None:
@@ -122,12 +129,17 @@ class Runner:
         self._ready = False
 
     def setup(self) -> None:
-        """Create the projection's tables and its position row when missing."""
+        """Create the projection's tables and its position row when missing; drop and start
+        again from the first event tables an earlier version of the code built."""
         if self._ready:
             return
         with self.db.locked(SETUP_LOCK) as tx:
             tx.execute(POSITIONS)
+            tx.execute(SCHEMAS)
         with self.db.locked(self.name) as tx:
+            built = built_schema(tx, self.name)
+            if built is not None and built != self.projection.schema:
+                self._drop(tx)
             self._create(tx)
         self._ready = True
 
@@ -139,15 +151,23 @@ class Runner:
             "ON CONFLICT (name) DO NOTHING",
             [self.name],
         )
+        tx.execute(
+            "INSERT INTO projection_schemas (name, schema) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET schema = excluded.schema",
+            [self.name, self.projection.schema],
+        )
+
+    def _drop(self, tx: Database) -> None:
+        for table in self.projection.tables:
+            tx.execute(f"DROP TABLE IF EXISTS {table}")  # our own constant, never input
+        tx.execute("DELETE FROM projection_positions WHERE name = ?", [self.name])
 
     def rebuild(self) -> None:
         """Drop the projection's rows and reset its position, in one transaction: the next
         catch-up starts from the first event."""
         self.setup()
         with self.db.locked(self.name) as tx:
-            for table in self.projection.tables:
-                tx.execute(f"DROP TABLE IF EXISTS {table}")  # our own constant, never input
-            tx.execute("DELETE FROM projection_positions WHERE name = ?", [self.name])
+            self._drop(tx)
             self._create(tx)
 
     def position(self) -> int:
@@ -189,6 +209,15 @@ class Runner:
                 "UPDATE projection_positions SET position = ? WHERE name = ?", [end, self.name]
             )
         return len(items)
+
+
+def built_schema(db: Database, name: str) -> int | None:
+    """The schema version a projection's tables were built with: None when never built, 1
+    when built before versions were recorded."""
+    rows = db.execute("SELECT schema FROM projection_schemas WHERE name = ?", [name])
+    if rows:
+        return int(rows[0][0])
+    return 1 if db.execute("SELECT 1 FROM projection_positions WHERE name = ?", [name]) else None
 
 
 def read_position(db: Database, name: str) -> int:

@@ -1,7 +1,7 @@
-"""Supply: per batch, credits minted, available, reserved, held and retired, with the
-conservation invariant ``minted = available + reserved + held + retired`` checked on every
-update. Rollups by source and vintage are sums of batch rows, computed when asked, so they
-cannot drift from them.
+"""Supply: per batch, credits minted, available, reserved, held, retired and cancelled, with
+the conservation invariant ``minted = available + reserved + held + retired + cancelled``
+checked on every update. Rollups by source and vintage are sums of batch rows, computed when
+asked, so they cannot drift from them.
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ledger.aggregates.batch import POOLS
 from ledger.errors import ConservationViolated, InvalidArgument
 from ledger.projections.runner import Database, Item, Projection
 from ledger.serials import SerialRange, ranges_from_lists, total
 from ledger.topics import BATCH_EVENTS
 
-POOLS = ("available", "reserved", "held", "retired")
 COUNTS = ("minted", *POOLS)
 # --by: the columns grouped on, and the order of the groups.
 GROUPS = {
@@ -23,19 +23,22 @@ GROUPS = {
     "vintage": ("vintage", "vintage"),
 }
 
-ROW = "SELECT batch, minted, available, reserved, held, retired FROM supply WHERE batch_id = ?"
+ROW = ("SELECT batch, minted, available, reserved, held, retired, cancelled FROM supply "
+       "WHERE batch_id = ?")
 MOVE = (
     "UPDATE supply SET available = available + ?, reserved = reserved + ?, held = held + ?, "
-    "retired = retired + ? WHERE batch_id = ? "
-    "RETURNING batch, minted, available, reserved, held, retired"
+    "retired = retired + ?, cancelled = cancelled + ? WHERE batch_id = ? "
+    "RETURNING batch, minted, available, reserved, held, retired, cancelled"
 )
-STORE = "UPDATE supply SET available = ?, reserved = ?, held = ?, retired = ? WHERE batch_id = ?"
+STORE = ("UPDATE supply SET available = ?, reserved = ?, held = ?, retired = ?, cancelled = ? "
+         "WHERE batch_id = ?")
 
 
 class Supply(Projection):
     """Where each batch's credits are: one row per batch."""
 
     name = "supply"
+    schema = 2  # 2: the cancelled column
     tables = ("supply",)
     topics = BATCH_EVENTS
     ddl = (
@@ -44,7 +47,7 @@ class Supply(Projection):
         "batch TEXT NOT NULL UNIQUE, source TEXT NOT NULL, vintage INTEGER NOT NULL, "
         "operator TEXT NOT NULL, position BIGINT NOT NULL, minted BIGINT NOT NULL, "
         "available BIGINT NOT NULL, reserved BIGINT NOT NULL, held BIGINT NOT NULL, "
-        "retired BIGINT NOT NULL)",
+        "retired BIGINT NOT NULL, cancelled BIGINT NOT NULL)",
     )
 
     def __init__(self) -> None:
@@ -69,7 +72,8 @@ class Supply(Projection):
         minted = SerialRange(e.serial_first, e.serial_last).count
         tx.execute(
             "INSERT INTO supply (batch_id, batch, source, vintage, operator, position, minted, "
-            "available, reserved, held, retired) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0)",
+            "available, reserved, held, retired, cancelled) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0)",
             [str(e.originator_id), e.reference, e.source, e.vintage, e.operator,
              item.notification.id, minted, minted],
         )
@@ -89,6 +93,9 @@ class Supply(Projection):
 
     def retired(self, tx: Database, item: Item) -> None:
         self._move(tx, item, self._pool(tx, item, item.event.holder), "retired")
+
+    def cancelled(self, tx: Database, item: Item) -> None:
+        self._move(tx, item, self._pool(tx, item, item.event.holder), "cancelled")
 
     def _pool(self, tx: Database, item: Item, holder: str) -> str:
         """The operator's unreserved credits are available; anyone else's are held."""
@@ -126,8 +133,8 @@ def check(row: dict[str, Any], item: Item) -> None:
         raise ConservationViolated(f"{where}: expected no negative pool, found {found}")
     if sum(pools) != int(row["minted"]):
         raise ConservationViolated(
-            f"{where}: expected minted {row['minted']} = available + reserved + held + "
-            f"retired, found {' + '.join(map(str, pools))} = {sum(pools)}"
+            f"{where}: expected minted {row['minted']} = {' + '.join(POOLS)}, "
+            f"found {' + '.join(map(str, pools))} = {sum(pools)}"
         )
 
 

@@ -21,7 +21,7 @@ class LedgerBlock:
     """Serials ``first..last`` (inclusive) of a batch in one state.
 
     ``active`` covers available, reserved and held credits; ``beneficiary`` names whom a retired
-    block was retired for. ``cancelled`` is there for when the ledger records cancellations.
+    block was retired for; ``cancelled`` blocks were cancelled (no beneficiary).
     """
 
     first: int

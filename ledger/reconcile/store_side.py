@@ -15,7 +15,7 @@ from weakref import WeakValueDictionary
 from eventsourcing.utils import get_topic
 
 from ledger import ids, topics
-from ledger.aggregates.batch import RETIRED, CreditBatch
+from ledger.aggregates.batch import CANCELLED, RETIRED, CreditBatch
 from ledger.aggregates.catalogue import Catalogue
 from ledger.errors import BatchNotFound, RetirementNotFound
 from ledger.reconcile.ledger_side import BlockState, LedgerBatch, LedgerBlock, MemoryLedgerSide
@@ -40,9 +40,9 @@ class Reads(Protocol):
 class StoreLedgerSide:
     """A :class:`~ledger.reconcile.ledger_side.LedgerSide` over the ledger's event store.
 
-    A block is ``active`` while available, reserved or held, and ``retired`` with the
-    beneficiary of the retirement that retired its serials. ``loaded`` is called with the
-    number of batches read so far, for progress.
+    A block is ``active`` while available, reserved or held, ``cancelled`` once cancelled,
+    and ``retired`` with the beneficiary of the retirement that retired its serials.
+    ``loaded`` is called with the number of batches read so far, for progress.
     """
 
     def __init__(self, ledger: Reads, loaded: Callable[[int], None] | None = None) -> None:
@@ -96,7 +96,7 @@ class StoreLedgerSide:
     def _read(self, ref: str) -> LedgerBatch:
         batch = self._ledger.load_batch(ref)
         pieces: list[tuple[int, int, _State]] = [
-            (serials.first, serials.last, ("active", None))
+            (serials.first, serials.last, ("cancelled" if pool == CANCELLED else "active", None))
             for pool, blocks in batch.pools.items()
             if pool != RETIRED
             for serials in blocks

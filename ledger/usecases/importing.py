@@ -18,7 +18,7 @@ from ledger.documents import validate_issuance
 from ledger.errors import ConcurrentUpdate, InvalidDocument, LedgerError
 from ledger.parsing import parse_duration, parse_scopes
 from ledger.progress import Progress, silent
-from ledger.usecases import accounts, holdings, minting, reservations
+from ledger.usecases import accounts, cancellations, holdings, minting, reservations
 from ledger.usecases.unit import MAX_ATTEMPTS, UnitOfWork
 from ledger.views import ImportReport
 
@@ -75,6 +75,14 @@ def apply(uow: UnitOfWork, op: ops.Op, number: int) -> object:
                 uow, holder=op.holder, batch=op.batch, quantity=op.quantity,
                 beneficiary=op.beneficiary, reason=op.reason, claim_period=op.claim_period,
                 on_behalf_of=op.on_behalf_of, idempotency_key=op.idempotency_key)
+        case ops.Cancel():
+            return cancellations.cancel(
+                uow, holder=op.holder, batch=op.batch, quantity=op.quantity, kind=op.type,
+                reason=op.reason, details=op.details, idempotency_key=op.idempotency_key)
+        case ops.Withdraw():
+            return cancellations.withdraw(
+                uow, batch=op.batch, quantity=op.quantity, reason=op.reason,
+                idempotency_key=op.idempotency_key)
     raise AssertionError(f"unhandled operation {op!r}")
 
 

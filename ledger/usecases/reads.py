@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.aggregates.account import Account
+from ledger.aggregates.cancellation import Cancellation
 from ledger.aggregates.reservation import Reservation
 from ledger.aggregates.retirement import Retirement
 from ledger.aggregates.transfer import Transfer
@@ -23,6 +24,7 @@ from ledger.views import (
     BalanceView,
     BatchView,
     Block,
+    CancellationView,
     ReservationView,
     RetirementsView,
     RetirementView,
@@ -38,7 +40,8 @@ def show_batch(uow: UnitOfWork, *, batch: str) -> BatchView:
     return BatchView(
         b.reference, b.source, b.registry, b.issuance_id, b.scope, b.vintage,
         b.serial_first, b.serial_last, t["minted"], t["available"], t["reserved"],
-        t["held"], t["retired"], b.holders(), minted_document(uow, batch=batch),
+        t["held"], t["retired"], t["cancelled"], b.holders(),
+        minted_document(uow, batch=batch),
     )
 
 
@@ -62,9 +65,14 @@ def show_retirement(uow: UnitOfWork, *, retirement: str) -> RetirementView:
     return retirement_view(uow.load_retirement(retirement))
 
 
+def show_cancellation(uow: UnitOfWork, *, cancellation: str) -> CancellationView:
+    """A cancellation, by id or by the idempotency key it was made with."""
+    return cancellation_view(uow.load_cancellation(cancellation))
+
+
 def balance(uow: UnitOfWork, *, holder: str, catch_up: bool = True,
             progress: Progress = silent) -> BalanceView:
-    """A holder's credits per batch: available, reserved, retired."""
+    """A holder's credits per batch: available, reserved, retired, cancelled."""
     _current(uow, "balances", catch_up, progress)
     return balances.balance(uow.db, holder)
 
@@ -78,7 +86,8 @@ def all_balances(uow: UnitOfWork, *, catch_up: bool = True,
 
 def supply_by(uow: UnitOfWork, *, by: str = "batch", catch_up: bool = True,
               progress: Progress = silent) -> SupplyView:
-    """Credits minted, available, reserved, held and retired, per batch, source or vintage."""
+    """Credits minted, available, reserved, held, retired and cancelled, per batch, source or
+    vintage."""
     _current(uow, "supply", catch_up, progress)
     rows = supply.supply(uow.db, by)
     return SupplyView(by, supply.GROUPS[by][0].split(", "), rows)
@@ -129,4 +138,12 @@ def retirement_view(r: Retirement) -> RetirementView:
     return RetirementView(
         str(r.id), r.batch, r.source, r.vintage, r.holder, r.buyer, r.beneficiary, r.reason,
         r.claim_period, r.quantity, blocks, r.created_on,
+    )
+
+
+def cancellation_view(c: Cancellation) -> CancellationView:
+    blocks = [Block(c.batch, f, la) for f, la in c.blocks]
+    return CancellationView(
+        str(c.id), c.kind, c.batch, c.source, c.vintage, c.holder, c.reason, c.details,
+        c.quantity, blocks, c.created_on,
     )

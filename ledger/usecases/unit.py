@@ -27,6 +27,7 @@ from eventsourcing.persistence import RecordConflictError
 from ledger import ids
 from ledger.aggregates.account import Account
 from ledger.aggregates.batch import CreditBatch
+from ledger.aggregates.cancellation import Cancellation
 from ledger.aggregates.catalogue import Catalogue
 from ledger.aggregates.operator import Operator
 from ledger.aggregates.reservation import Reservation
@@ -35,6 +36,7 @@ from ledger.aggregates.transfer import Transfer
 from ledger.errors import (
     AccountNotFound,
     BatchNotFound,
+    CancellationNotFound,
     ConcurrentUpdate,
     LedgerError,
     NotFound,
@@ -206,6 +208,11 @@ class UnitOfWork:
     def load_retirement(self, ref: str) -> Retirement:
         return self.load(Retirement, ids.by_id_or_key(ref, ids.retirement_id),
                          RetirementNotFound(f"no retirement with id or idempotency key {ref!r}"))
+
+    def load_cancellation(self, ref: str) -> Cancellation:
+        return self.load(Cancellation, ids.by_id_or_key(ref, ids.cancellation_id),
+                         CancellationNotFound(
+                             f"no cancellation with id or idempotency key {ref!r}"))
 
     def load_transfer(self, ref: str) -> Transfer:
         return self.load(Transfer, ids.by_id_or_key(ref, ids.transfer_id),

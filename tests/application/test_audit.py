@@ -15,7 +15,7 @@ from ledger.projections.runner import Database, Runner, catch_up
 from ledger.settings import Settings
 from ledger.signing.keys import KeyDirectory
 from ledger.transparency.checkpoint import Checkpoint, sign_checkpoint
-from ledger.usecases import holdings, minting, reservations
+from ledger.usecases import cancellations, holdings, minting, reservations
 from ledger.usecases.checkpoints import sign_head
 from ledger.usecases.unit import UnitOfWork
 from tests.support import tamper
@@ -40,6 +40,9 @@ def build(ledger: UnitOfWork, db: Database) -> None:
                     reason="claim", claim_period="2025")
     reservations.release(ledger, reservation=reservations.reserve(
         ledger, buyer="globex", quantity=5, batch=LEAF).reservation)
+    cancellations.cancel(ledger, holder="globex", batch=LEAF, quantity=4, kind="compliance",
+                         reason="CORSIA", details="Example Air, first phase")
+    cancellations.withdraw(ledger, batch=LEAF, quantity=7, reason="over-issuance")
     project(ledger, db)
 
 
@@ -65,7 +68,7 @@ def test_a_clean_history_audits_clean_with_every_check_counted(
     head = ledger.events.recorder.max_notification_id()
     assert report.events == report.signatures_checked == head
     assert report.checkpoints_checked == 1
-    assert report.invariant_checks == 8
+    assert report.invariant_checks == 10
     assert report.projection_rows_compared > 2 * head  # every leaf row and stored node
     signed = db.execute("SELECT tree_size FROM checkpoints")[0][0]
     assert report.notes == [f"{head - signed} events after the last signed checkpoint (tree "

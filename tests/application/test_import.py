@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ledger.errors import InsufficientCredits, InvalidDocument
+from ledger.errors import InsufficientCredits, InvalidArgument, InvalidDocument
 from ledger.usecases import importing, reads
 from ledger.usecases.unit import UnitOfWork
 from tests.support.builders import example_data
@@ -77,3 +77,21 @@ def test_malformed_lines_are_refused_naming_the_line(
     with pytest.raises(InvalidDocument, match=expected):
         importing.import_operations(ledger, lines=[line])
     assert ledger.events.recorder.max_notification_id() == 2
+
+
+def test_cancel_and_withdraw_lines_run_the_same_use_cases(ledger: UnitOfWork) -> None:
+    ops = [*story(2), *lines(
+        {"op": "cancel", "holder": "b0", "batch": LEAF, "quantity": 2, "type": "compliance",
+         "reason": "CORSIA", "details": "Example Air", "idempotency_key": "c-1"},
+        {"op": "withdraw", "batch": LEAF, "quantity": 3, "reason": "over-issuance",
+         "idempotency_key": "w-1"},
+    )]
+    importing.import_operations(ledger, lines=ops, chunk_size=3)
+    importing.import_operations(ledger, lines=ops, chunk_size=3)  # the keys: nothing twice
+    batch = reads.show_batch(ledger, batch=LEAF)
+    assert (batch.held, batch.retired, batch.cancelled) == (10, 8, 5)
+    assert reads.show_cancellation(ledger, cancellation="c-1").details == "Example Air"
+    bad = lines({"op": "cancel", "holder": "b0", "batch": LEAF, "quantity": 1,
+                 "type": "retirement", "reason": "r"})
+    with pytest.raises(InvalidArgument, match="line 1: --type: expected one of compliance"):
+        importing.import_operations(ledger, lines=bad)

@@ -1,7 +1,8 @@
 """Model-based random testing: random histories against a simple model of every serial.
 
-After every step: minted = available + reserved + held + retired per batch, no serial is in two
-places, the ledger's blocks are exactly the model's serials, and retired credits never move.
+After every step: minted = available + reserved + held + retired + cancelled per batch, no
+serial is in two places, the ledger's blocks are exactly the model's serials, and retired and
+cancelled credits never move.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from hypothesis.stateful import (
     rule,
 )
 
+from ledger.aggregates.batch import POOLS
+from ledger.aggregates.cancellation import KINDS
 from ledger.errors import InsufficientCredits, ReservationEnded, ReservationExpired
 from ledger.settings import Settings
-from ledger.usecases import accounts, holdings, minting, reads, reservations, setup
+from ledger.usecases import accounts, cancellations, holdings, minting, reads, reservations, setup
 from ledger.usecases.unit import UnitOfWork
 from tests.support.builders import issuance
 from tests.support.clock import Clock
@@ -47,9 +50,11 @@ class LedgerMachine(RuleBasedStateMachine):
         first.close()
         self.clock = Clock()
         self.ledger = UnitOfWork(settings_, clock=self.clock)
-        # batch -> serial -> place ("available", "reserved:<id>", "held:<h>", "retired")
+        # batch -> serial -> place ("available", "reserved:<id>", "held:<h>", "retired",
+        # "cancelled")
         self.places: dict[str, dict[int, str]] = {}
         self.retired: dict[str, set[int]] = defaultdict(set)
+        self.cancelled: dict[str, set[int]] = defaultdict(set)
         self.open: dict[str, tuple[str, int]] = {}
         self.next_serial = 1
 
@@ -156,6 +161,38 @@ class LedgerMachine(RuleBasedStateMachine):
         self.move(batch, held[:quantity], "retired")
         self.retired[batch].update(held[:quantity])
 
+    @rule(holder=st.sampled_from(("operator", *BUYERS)), quantity=st.integers(1, 20),
+          pick=st.integers(0, 10), kind=st.sampled_from(KINDS))
+    def cancel(self, holder: str, quantity: int, pick: int, kind: str) -> None:
+        if not self.places:
+            return
+        batch = sorted(self.places)[pick % len(self.places)]
+        movable = self.serials_in(batch, AVAILABLE if holder == "operator" else f"held:{holder}")
+        if quantity > len(movable):
+            with pytest.raises(InsufficientCredits):
+                cancellations.cancel(self.ledger, holder=holder, batch=batch, quantity=quantity,
+                                     kind=kind, reason="model")
+            return
+        view = cancellations.cancel(self.ledger, holder=holder, batch=batch, quantity=quantity,
+                                    kind=kind, reason="model")
+        assert [s for b in view.blocks for s in range(b.first, b.last + 1)] == movable[:quantity]
+        self.move(batch, movable[:quantity], "cancelled")
+        self.cancelled[batch].update(movable[:quantity])
+
+    @rule(quantity=st.integers(1, 20), pick=st.integers(0, 10))
+    def withdraw(self, quantity: int, pick: int) -> None:
+        if not self.places:
+            return
+        batch = sorted(self.places)[pick % len(self.places)]
+        free = self.serials_in(batch, AVAILABLE)
+        if quantity > len(free):
+            with pytest.raises(InsufficientCredits):
+                cancellations.withdraw(self.ledger, batch=batch, quantity=quantity, reason="m")
+            return
+        cancellations.withdraw(self.ledger, batch=batch, quantity=quantity, reason="m")
+        self.move(batch, free[:quantity], "cancelled")
+        self.cancelled[batch].update(free[:quantity])
+
     @invariant()
     def every_serial_is_exactly_where_the_model_says(self) -> None:
         for ref, places in self.places.items():
@@ -170,8 +207,9 @@ class LedgerMachine(RuleBasedStateMachine):
                         for s, p in places.items()}
             assert seen == expected
             t = batch.totals()
-            assert t["minted"] == t["available"] + t["reserved"] + t["held"] + t["retired"]
+            assert t["minted"] == sum(t[pool] for pool in POOLS)
             assert self.retired[ref] == {s for s, p in places.items() if p == "retired"}
+            assert self.cancelled[ref] == {s for s, p in places.items() if p == "cancelled"}
 
 
 LedgerMachine.TestCase.settings = settings(

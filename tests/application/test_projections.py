@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from ledger.aggregates.batch import POOLS
 from ledger.errors import AccountNotFound, ConservationViolated, LedgerError, NotFound
 from ledger.projections.balances import Balances, balance, balances
 from ledger.projections.connect import open_database
@@ -26,7 +27,7 @@ from ledger.projections.runner import (
 )
 from ledger.projections.supply import Supply, supply
 from ledger.settings import Settings
-from ledger.usecases import holdings, minting, reads, reservations
+from ledger.usecases import cancellations, holdings, minting, reads, reservations
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import BalanceLine, BalanceView
 from tests.support.builders import issuance, open_buyers
@@ -65,9 +66,10 @@ class History:
 
     def run(self, steps: int) -> None:
         ops = [self.mint, self.reserve, self.settle, self.release, self.wait, self.transfer,
-               self.retire]
+               self.retire, self.cancel]
         for _ in range(steps):
-            op = self.rng.choices(ops, weights=[1 if self.batches else 100, 6, 5, 2, 1, 3, 4])[0]
+            op = self.rng.choices(
+                ops, weights=[1 if self.batches else 100, 6, 5, 2, 1, 3, 4, 2])[0]
             with contextlib.suppress(LedgerError):
                 op()
 
@@ -115,6 +117,12 @@ class History:
                         reason="offsetting", claim_period=str(self.rng.randint(2023, 2026)),
                         on_behalf_of=for_whom)
 
+    def cancel(self) -> None:
+        holder = self.rng.choice(["operator", *BUYERS])
+        cancellations.cancel(self.ledger, holder=holder, batch=self.rng.choice(self.batches),
+                             quantity=self.rng.randint(1, 15), kind="compliance",
+                             reason="CORSIA")
+
 
 def balance_of_batches(ledger: UnitOfWork, holder: str) -> BalanceView:
     """A holder's balance read from the batch aggregates themselves: the projection's oracle."""
@@ -127,8 +135,9 @@ def balance_of_batches(ledger: UnitOfWork, holder: str) -> BalanceView:
             b.count(b.pool_of(holder)),
             b.count("reserved") if is_operator else b.reserved_for.get(holder, 0),
             b.retired_by.get(holder, 0),
+            b.cancelled_by.get(holder, 0),
         )
-        if line.available or line.reserved or line.retired:
+        if line.available or line.reserved or line.retired or line.cancelled:
             lines.append(line)
     return BalanceView(holder, lines)
 
@@ -179,7 +188,7 @@ class TestSupply:
             assert row == {"batch": view.batch, "source": view.source, "vintage": view.vintage,
                            "minted": view.minted, "available": view.available,
                            "reserved": view.reserved, "held": view.held,
-                           "retired": view.retired}
+                           "retired": view.retired, "cancelled": view.cancelled}
 
     def test_rollups_by_source_and_vintage_sum_the_batches(
         self, ledger: UnitOfWork, db: Database, clock: Clock
@@ -190,10 +199,9 @@ class TestSupply:
         for by in ("source", "vintage"):
             for group in supply(db, by):
                 members = [b for b in batches if b[by] == group[by]]
-                for count in ("minted", "available", "reserved", "held", "retired"):
+                for count in ("minted", *POOLS):
                     assert group[count] == sum(b[count] for b in members)
-                assert group["minted"] == sum(group[c] for c in
-                                              ("available", "reserved", "held", "retired"))
+                assert group["minted"] == sum(group[c] for c in POOLS)
 
     def test_a_broken_conservation_invariant_stops_the_projection_where_it_was(
         self, ledger: UnitOfWork, db: Database

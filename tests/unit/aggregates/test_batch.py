@@ -14,7 +14,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.aggregates.batch import AVAILABLE, HELD, RESERVED, RETIRED, CreditBatch
+from ledger.aggregates.batch import (
+    AVAILABLE,
+    CANCELLED,
+    HELD,
+    POOLS,
+    RESERVED,
+    RETIRED,
+    CreditBatch,
+)
 from ledger.errors import InsufficientCredits
 from ledger.serials import BlockSet, SerialRange
 
@@ -55,7 +63,7 @@ def replay(events: Sequence[Any]) -> CreditBatch:
 
 def assert_conserved(batch: CreditBatch) -> None:
     t = batch.totals()
-    assert t["minted"] == t["available"] + t["reserved"] + t["held"] + t["retired"], t
+    assert t["minted"] == sum(t[pool] for pool in POOLS), t
 
 
 def assert_partitioned(batch: CreditBatch) -> None:
@@ -71,8 +79,10 @@ def assert_tallies_agree(batch: CreditBatch) -> None:
     assert batch.holders() == {p.removeprefix(HELD): n for p, n in held.items() if n}
     assert sum(batch.reserved_for.values()) == batch.count(RESERVED)
     assert sum(batch.retired_by.values()) == batch.count(RETIRED)
+    assert sum(batch.cancelled_by.values()) == batch.count(CANCELLED)
     assert all(n > 0 for n in batch.reserved_for.values())
     assert all(n > 0 for n in batch.retired_by.values())
+    assert all(n > 0 for n in batch.cancelled_by.values())
 
 
 def held_by(buyer: str, quantity: int, batch: CreditBatch | None = None) -> CreditBatch:
@@ -91,7 +101,7 @@ def test_a_new_batch_holds_every_serial_in_the_operators_inventory() -> None:
     batch = new_batch(1001, 1100)
     assert batch.pools == {AVAILABLE: BlockSet(blocks((1001, 1100)))}
     assert batch.totals() == {
-        "minted": 100, "available": 100, "reserved": 0, "held": 0, "retired": 0
+        "minted": 100, "available": 100, "reserved": 0, "held": 0, "retired": 0, "cancelled": 0
     }
     assert batch.holders() == {} and batch.reserved_for == {} and batch.retired_by == {}
 
@@ -368,6 +378,40 @@ def test_retired_credits_cannot_be_retired_again() -> None:
         batch.retire_lowest(uuid4(), "acme", 1)
 
 
+# --- cancel ----------------------------------------------------------------------------------
+
+
+def test_cancelling_takes_the_holders_lowest_serials_into_the_terminal_pool() -> None:
+    batch = held_by("acme", 10)
+    cid = uuid4()
+    assert batch.cancel_lowest(cid, "acme", "compliance", 4) == blocks((1, 4))
+    assert list(batch.pools[CANCELLED]) == blocks((1, 4))
+    assert batch.cancelled_by == {"acme": 4} and batch.held_total == 6
+    event = batch.pending_events[-1]
+    assert type(event).__name__ == "Cancelled"
+    assert (event.cancellation_id, event.holder, event.kind, event.blocks) == (
+        cid, "acme", "compliance", [[1, 4]])
+
+
+def test_the_operator_cancels_only_unreserved_inventory() -> None:
+    batch = new_batch(1, 10)
+    batch.reserve_lowest(uuid4(), "acme", 8)
+    with pytest.raises(InsufficientCredits, match="found 2"):
+        batch.cancel_lowest(uuid4(), OPERATOR, "correction", 3)
+    assert batch.cancel_lowest(uuid4(), OPERATOR, "correction", 2) == blocks((9, 10))
+
+
+def test_cancelled_credits_never_move_again() -> None:
+    batch = held_by("acme", 10)
+    batch.cancel_lowest(uuid4(), "acme", "other", 10)
+    for move in (lambda: batch.retire_lowest(uuid4(), "acme", 1),
+                 lambda: batch.transfer_lowest(uuid4(), "acme", "contoso", 1),
+                 lambda: batch.cancel_lowest(uuid4(), "acme", "other", 1)):
+        with pytest.raises(InsufficientCredits):
+            move()
+    assert batch.count(CANCELLED) == 10
+
+
 # --- whole-batch consistency -----------------------------------------------------------------
 
 
@@ -383,6 +427,8 @@ def test_totals_conserve_the_minted_credits_after_every_command() -> None:
         lambda: batch.retire_lowest(uuid4(), "acme", 12),
         lambda: batch.retire_lowest(uuid4(), OPERATOR, 7),
         lambda: batch.settle(contoso, "contoso", blocks((31, 50))),
+        lambda: batch.cancel_lowest(uuid4(), "contoso", "compliance", 6),
+        lambda: batch.cancel_lowest(uuid4(), OPERATOR, "correction", 3),
     ]
     for command in commands:
         command()
@@ -390,7 +436,8 @@ def test_totals_conserve_the_minted_credits_after_every_command() -> None:
         assert_partitioned(batch)
         assert_tallies_agree(batch)
     assert batch.totals() == {
-        "minted": 100, "available": 48, "reserved": 0, "held": 33, "retired": 19
+        "minted": 100, "available": 45, "reserved": 0, "held": 27, "retired": 19,
+        "cancelled": 9,
     }
 
 
@@ -401,6 +448,7 @@ def test_replaying_the_collected_events_rebuilds_the_same_batch() -> None:
     batch.release(rid, "contoso", blocks((21, 25)), expired=False)
     batch.transfer_lowest(uuid4(), "acme", "buffer", 4)
     batch.retire_lowest(uuid4(), "acme", 6)
+    batch.cancel_lowest(uuid4(), "acme", "buffer", 3)
     events = batch.collect_events()
     replayed = replay(events)
     assert replayed.pools == batch.pools
@@ -413,7 +461,8 @@ HOLDERS = (OPERATOR, "acme", "contoso", "buffer")
 
 commands = st.lists(
     st.tuples(
-        st.sampled_from(["reserve", "settle", "settle", "release", "transfer", "retire"]),
+        st.sampled_from(["reserve", "settle", "settle", "release", "transfer", "retire",
+                         "cancel"]),
         st.integers(0, 3),
         st.integers(0, 3),
         st.integers(1, 15),
@@ -428,7 +477,8 @@ commands = st.lists(
 def test_any_sequence_of_commands_keeps_every_serial_in_exactly_one_pool(
     first: int, size: int, ops: list[tuple[str, int, int, int]]
 ) -> None:
-    """Invariants: minted = available + reserved + held + retired, and the pools partition
+    """Invariants: minted = available + reserved + held + retired + cancelled, and the pools
+    partition
     [serial_first, serial_last]. Senders are mostly holders with credits, so transfers and
     retirements happen; quantities are random, so some commands are refused (and record
     nothing)."""
@@ -452,6 +502,8 @@ def test_any_sequence_of_commands_keeps_every_serial_in_exactly_one_pool(
                 batch.transfer_lowest(uuid4(), sender, recipient, n)
             elif name == "retire":
                 batch.retire_lowest(uuid4(), sender, n)
+            elif name == "cancel":
+                batch.cancel_lowest(uuid4(), sender, "other", n)
         except InsufficientCredits:
             assert (batch.version, len(batch.pending_events)) == before
         assert_conserved(batch)

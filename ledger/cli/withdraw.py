@@ -1,0 +1,25 @@
+"""`ledger withdraw`: the registry took back credits the operator never sold."""
+
+from __future__ import annotations
+
+import click
+
+from ledger.cli.options import Whole, idempotent, renders, with_unit
+from ledger.usecases import cancellations
+from ledger.usecases.unit import UnitOfWork
+from ledger.views import CancellationView
+
+
+@click.command()
+@click.option("--batch", required=True)
+@click.option("--quantity", type=Whole(), required=True)
+@click.option("--reason", required=True)
+@renders()
+@with_unit()
+@idempotent
+def withdraw(uow: UnitOfWork, batch: str, quantity: int, reason: str,
+             idempotency_key: str) -> CancellationView:
+    """Withdraw unsold credits the registry took back (a correction cancellation). Only the
+    operator's unreserved inventory: nothing a buyer holds or has reserved."""
+    return cancellations.withdraw(uow, batch=batch, quantity=quantity, reason=reason,
+                                  idempotency_key=idempotency_key)
