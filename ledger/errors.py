@@ -210,6 +210,19 @@ class InsufficientCredits(RuleViolated):
     code = "insufficient_credits"
 
 
+class LabelMissing(RuleViolated):
+    """The batch does not carry a label the command requires (`--require`)."""
+
+    code = "label_missing"
+
+
+class LabelConflict(RuleViolated):
+    """A label cannot change that way: applying one the batch carries, revoking one it does
+    not, or a second corresponding-adjustment status."""
+
+    code = "label_conflict"
+
+
 class ReservationExpired(RuleViolated):
     """The reservation was settled or released after its expiry.
 

@@ -45,6 +45,7 @@ class Reserve(Op):
     batch: str | None = None
     source: Literal["LEAF", "DAC"] | None = None
     expires_in: str = "7d"
+    require: list[str] = []
     idempotency_key: str | None = None
 
 
@@ -76,6 +77,7 @@ class Retire(Op):
     reason: str
     claim_period: str
     on_behalf_of: str | None = None
+    require: list[str] = []
     idempotency_key: str | None = None
 
 
@@ -87,6 +89,7 @@ class Cancel(Op):
     type: str  # one of Cancellation KINDS, checked by the use case
     reason: str
     details: str = ""
+    require: list[str] = []
     idempotency_key: str | None = None
 
 
@@ -98,8 +101,25 @@ class Withdraw(Op):
     idempotency_key: str | None = None
 
 
+class ApplyLabel(Op):
+    op: Literal["apply_label"]
+    batch: str
+    label: str
+    evidence: str
+    effective: str | None = None
+
+
+class RevokeLabel(Op):
+    op: Literal["revoke_label"]
+    batch: str
+    label: str
+    evidence: str
+    effective: str | None = None
+
+
 Operation = Annotated[
-    Mint | OpenAccount | Reserve | Settle | Release | Transfer | Retire | Cancel | Withdraw,
+    Mint | OpenAccount | Reserve | Settle | Release | Transfer | Retire | Cancel | Withdraw
+    | ApplyLabel | RevokeLabel,
     Field(discriminator="op"),
 ]
 _operation: TypeAdapter[Any] = TypeAdapter(Operation)

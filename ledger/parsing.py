@@ -12,7 +12,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, TextIO
 
 from ledger.errors import FileNotFound, InvalidArgument, InvalidDocument, LedgerError
@@ -121,6 +121,21 @@ def parse_duration(text: str) -> timedelta:
         raise InvalidArgument(f"--expires-in: expected more than 0 and at most "
                               f"{MAX_DURATION.days}d, found {text.strip()}")
     return duration
+
+
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+def parse_day(what: str, text: str) -> date:
+    """A calendar day written YYYY-MM-DD, from 1990 to 2100."""
+    try:
+        day = date.fromisoformat(text) if DAY.fullmatch(text) else None
+    except ValueError:
+        day = None
+    if day is None or not date(1990, 1, 1) <= day <= date(2100, 12, 31):
+        raise InvalidArgument(f"{what}: expected a day YYYY-MM-DD from 1990 to 2100, found "
+                              f"{escaped(text)!r}")
+    return day
 
 
 def parse_scopes(value: str | list[int] | None) -> list[int]:

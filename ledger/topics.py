@@ -16,9 +16,13 @@ BATCH_SETTLED = f"{_BATCH}.Settled"
 BATCH_TRANSFERRED = f"{_BATCH}.Transferred"
 BATCH_RETIRED = f"{_BATCH}.Retired"
 BATCH_CANCELLED = f"{_BATCH}.Cancelled"
-BATCH_EVENTS = (BATCH_MINTED, BATCH_RESERVED, BATCH_RELEASED, BATCH_SETTLED, BATCH_TRANSFERRED,
-                BATCH_RETIRED, BATCH_CANCELLED)
-"""Every event of a credit batch: the ones that move its serials between pools."""
+BATCH_LABEL_APPLIED = f"{_BATCH}.LabelApplied"
+BATCH_LABEL_REVOKED = f"{_BATCH}.LabelRevoked"
+BATCH_MOVES = (BATCH_MINTED, BATCH_RESERVED, BATCH_RELEASED, BATCH_SETTLED, BATCH_TRANSFERRED,
+               BATCH_RETIRED, BATCH_CANCELLED)
+"""The events of a credit batch that mint its serials or move them between pools."""
+BATCH_EVENTS = (*BATCH_MOVES, BATCH_LABEL_APPLIED, BATCH_LABEL_REVOKED)
+"""Every event of a credit batch: its moves and its labels."""
 
 ACCOUNT_OPENED = "ledger.aggregates.account:Account.Opened"
 OPERATOR_REGISTERED = "ledger.aggregates.operator:Operator.Registered"

@@ -114,6 +114,7 @@ class RetirementView(View):
     quantity: int
     blocks: list[Block]
     retired_at: datetime
+    labels: list[str]
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class CancellationView(View):
     quantity: int
     blocks: list[Block]
     cancelled_at: datetime
+    labels: list[str]
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,23 @@ class BatchView(View):
     retired: int
     cancelled: int
     holders: dict[str, int]
+    labels: dict[str, str]
+    """The labels carried now, each with the day it took effect."""
+    label_history: list[dict[str, str]]
+    """Every change: label, ``applied`` or ``revoked``, evidence, effective day."""
     document: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LabelView(View):
+    """A label applied to or revoked from a batch, and the labels the batch carries after."""
+
+    batch: str
+    label: str
+    change: str
+    evidence: str
+    effective: str
+    labels: list[str]
 
 
 @dataclass(frozen=True)

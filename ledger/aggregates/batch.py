@@ -14,8 +14,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.aggregates.labels import exclusive_with
 from ledger.aggregates.snapshot import LedgerSnapshot
-from ledger.errors import InsufficientCredits
+from ledger.errors import InsufficientCredits, LabelConflict, LabelMissing
 from ledger.serials import BlockSet, SerialRange, ranges_from_lists, ranges_to_lists
 
 AVAILABLE = "available"
@@ -65,6 +66,9 @@ class CreditBatch(Aggregate):
         self.held_total = 0
         self.retired_by: dict[str, int] = {}
         self.cancelled_by: dict[str, int] = {}
+        # Labels carried now (label -> the day it took effect), and every change of them.
+        self.labels: dict[str, str] = {}
+        self.label_history: list[dict[str, str]] = []
 
     @staticmethod
     def restore(state: dict[str, Any]) -> None:
@@ -73,6 +77,8 @@ class CreditBatch(Aggregate):
         state.setdefault("held_total", sum(
             b.count for k, b in state["pools"].items() if k.startswith(HELD)))
         state.setdefault("cancelled_by", {})
+        state.setdefault("labels", {})
+        state.setdefault("label_history", [])
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -156,6 +162,31 @@ class CreditBatch(Aggregate):
         self._cancelled(cancellation_id, holder, kind, ranges_to_lists(blocks))
         return blocks
 
+    def apply_label(self, label: str, evidence: str, effective: str) -> None:
+        if label in self.labels:
+            raise LabelConflict(f"batch {self.reference}: expected a label it does not carry, "
+                                f"found {label} carried since {self.labels[label]}")
+        clash = exclusive_with(label, set(self.labels))
+        if clash is not None:
+            other, what = clash
+            raise LabelConflict(f"batch {self.reference}: expected one {what} to apply "
+                                f"{label}, found {other} (revoke it first)")
+        self._label_applied(label, evidence, effective)
+
+    def revoke_label(self, label: str, evidence: str, effective: str) -> None:
+        if label not in self.labels:
+            raise LabelConflict(f"batch {self.reference}: expected the label {label} to "
+                                f"revoke, found {', '.join(sorted(self.labels)) or 'no labels'}")
+        self._label_revoked(label, evidence, effective)
+
+    def require_labels(self, labels: list[str]) -> None:
+        """LabelMissing naming the first of ``labels`` the batch does not carry now."""
+        for label in labels:
+            if label not in self.labels:
+                raise LabelMissing(
+                    f"batch {self.reference}: expected the label {label}, found "
+                    f"{', '.join(sorted(self.labels)) or 'no labels'}")
+
     def _require(self, pool: str, blocks: list[SerialRange]) -> None:
         """Every serial of ``blocks`` is in ``pool``, and no serial is named twice: the event
         that follows can then move them all."""
@@ -206,6 +237,18 @@ class CreditBatch(Aggregate):
     ) -> None:
         self._tally(self.cancelled_by, holder,
                     self._move(self.pool_of(holder), CANCELLED, blocks))
+
+    @event("LabelApplied")
+    def _label_applied(self, label: str, evidence: str, effective: str) -> None:
+        self.labels[label] = effective
+        self.label_history.append({"label": label, "change": "applied", "evidence": evidence,
+                                   "effective": effective})
+
+    @event("LabelRevoked")
+    def _label_revoked(self, label: str, evidence: str, effective: str) -> None:
+        del self.labels[label]
+        self.label_history.append({"label": label, "change": "revoked", "evidence": evidence,
+                                   "effective": effective})
 
     def _move(self, from_pool: str, to_pool: str, blocks: list[list[int]]) -> int:
         into = self.pools.setdefault(to_pool, BlockSet())

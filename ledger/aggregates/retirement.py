@@ -26,6 +26,7 @@ class Retirement(Aggregate):
         quantity: int,
         blocks: list[list[int]],
         idempotency_key: str | None,
+        labels: list[str] | None = None,
     ) -> None:
         self.batch = batch
         self.source = source
@@ -38,3 +39,6 @@ class Retirement(Aggregate):
         self.quantity = quantity
         self.blocks = blocks
         self.idempotency_key = idempotency_key
+        # The labels the batch carried at that moment (absent from events recorded before
+        # labels existed).
+        self.labels = labels or []

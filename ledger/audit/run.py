@@ -203,6 +203,8 @@ def as_of_figures(state: LedgerState, signed: dict[int, Checkpoint],
                      for (h, b), (a, r, t, c) in sorted(state.balances().items())],
         "supply": [dict(zip(("batch", "minted", *POOLS), (ref, *row), strict=True))
                    for ref, row in sorted(state.supply().items())],
+        "labels": {b.reference: dict(sorted(b.labels.items()))
+                   for b in sorted(state.batches.values(), key=lambda b: b.reference)},
         "retirements_by_buyer": {b: dict(sorted(y.items()))
                                  for b, y in sorted(state.retired_by_buyer.items())},
         "covering_checkpoint": None if covering is None else {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ledger.aggregates.cancellation import KINDS
-from ledger.cli.options import Whole, idempotent, renders, with_unit
+from ledger.cli.options import Whole, idempotent, renders, requires, with_unit
 from ledger.usecases import cancellations
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import CancellationView
@@ -22,13 +22,14 @@ from ledger.views import CancellationView
 @click.option("--reason", required=True)
 @click.option("--details", default="",
               help="E.g. the aeroplane operator and CORSIA phase of a compliance cancellation.")
+@requires
 @renders()
 @with_unit()
 @idempotent
 def cancel(uow: UnitOfWork, holder: str, batch: str, quantity: int, kind: str, reason: str,
-           details: str, idempotency_key: str) -> CancellationView:
+           details: str, require: tuple[str, ...], idempotency_key: str) -> CancellationView:
     """Cancel credits without a claim (compliance such as CORSIA, correction, registry
     transfer, buffer). Terminal: no beneficiary, and the credits never move again."""
     return cancellations.cancel(uow, holder=holder, batch=batch, quantity=quantity, kind=kind,
-                                reason=reason, details=details,
+                                reason=reason, details=details, require=require,
                                 idempotency_key=idempotency_key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from ledger.usecases import (
     cancellations,
     checkpoints,
     holdings,
+    labelling,
     minting,
     projecting,
     reads,
@@ -133,13 +135,17 @@ def story(uow: UnitOfWork, where: Path) -> None:
     refused("retired credits are final", lambda: holdings.transfer(
         uow, sender="contoso", recipient="northwind", batch=dac.batch, quantity=1))
 
-    step("7. Cancel: an airline's CORSIA offsetting uses 10,000 LEAF credits: no beneficiary, "
-         "no claim")
+    step("7. The host country authorises the LEAF credits for CORSIA; an airline's CORSIA "
+         "offsetting cancels 10,000 of them (no beneficiary, no claim)")
+    print(text_of(labelling.apply_label(
+        uow, batch=leaf.batch, label="corsia:first-phase",
+        evidence="Letter of authorisation and corresponding adjustment, host country",
+        effective=date(2024, 5, 1))))
     print(text_of(cancellations.cancel(
         uow, holder="operator", batch=leaf.batch, quantity=10_000, kind="compliance",
         reason="CORSIA offsetting requirements",
         details="Aeroplane operator: Example Air; CORSIA first phase (2024-2026)",
-        idempotency_key="corsia-2026-0001")))
+        require=["corsia:first-phase"], idempotency_key="corsia-2026-0001")))
 
     step("8. Where every credit is now "
          "(minted = available + reserved + held + retired + cancelled)")

@@ -21,8 +21,8 @@ from ledger.views import ImportReport
 @with_unit()
 def import_(uow: UnitOfWork, operations: str, chunk_size: int) -> ImportReport:
     """Apply a stream of operations (one JSON object a line: mint, open_account, reserve,
-    settle, release, transfer, retire, cancel, withdraw), many per transaction. Progress on
-    stderr."""
+    settle, release, transfer, retire, cancel, withdraw, apply_label, revoke_label), many per
+    transaction. Progress on stderr."""
 
     def too_long(number: int) -> InvalidDocument:
         return InvalidDocument(f"line {number}: expected at most {MAX_LINE_BYTES} bytes, "

@@ -36,6 +36,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "registry transfer, buffer)."),
     "withdraw": ("withdraw",
         "Withdraw unsold credits the registry took back (a correction cancellation)."),
+    "label": ("label",
+        "Apply or revoke a batch's labels (CORSIA phase, Article 6, corresponding "
+        "adjustment, CCP), each change an event with its evidence."),
     "show": ("show", "Show one batch, reservation, retirement, cancellation or account."),
     "balance": ("balance",
         "A holder's credits per batch (available, reserved, retired, cancelled); every "
@@ -72,8 +75,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ledger, serial by serial."),
     "import": ("import_",
         "Apply a stream of operations (one JSON object a line: mint, open_account, "
-        "reserve, settle, release, transfer, retire, cancel, withdraw), many per "
-        "transaction."),
+        "reserve, settle, release, transfer, retire, cancel, withdraw, apply_label, "
+        "revoke_label), many per transaction."),
     "serve": ("serve",
         "Serve the public, read-only view of the ledger: retirements and their proofs, the "
         "in-browser verifier, and the log as C2SP tlog-tiles."),

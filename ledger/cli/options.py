@@ -85,6 +85,18 @@ def new_idempotency_key() -> str:
     return f"key-{secrets.token_hex(10)}"
 
 
+def requires(command: F) -> F:
+    """``--require LABEL`` (repeatable): the batch must carry each label (``label_missing``
+    otherwise)."""
+    from ledger.aggregates.labels import VOCABULARY
+
+    return click.option(
+        "--require", "require", multiple=True, type=click.Choice(list(VOCABULARY)),
+        metavar="LABEL", help="A label the batch must carry; repeatable (see `ledger label "
+                              "apply --help`).",
+    )(command)
+
+
 def idempotent(command: F) -> F:
     """``--idempotency-key``, below :func:`with_unit`: the command's write is recorded under
     it, a new key when none is given; the result carries the key and what the saves took, and

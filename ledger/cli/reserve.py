@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ledger.cli.options import Whole, idempotent, renders, with_unit
+from ledger.cli.options import Whole, idempotent, renders, requires, with_unit
 from ledger.parsing import parse_duration
 from ledger.usecases import reservations
 from ledger.usecases.unit import UnitOfWork
@@ -17,12 +17,13 @@ from ledger.views import ReservationView
 @click.option("--batch", help="Batch reference REGISTRY:ISSUANCE_ID.")
 @click.option("--source", type=click.Choice(["LEAF", "DAC"]))
 @click.option("--expires-in", default="7d", show_default=True, help="e.g. 30m, 12h, 7d.")
+@requires
 @renders()
 @with_unit()
 @idempotent
 def reserve(uow: UnitOfWork, buyer: str, quantity: int, batch: str | None, source: str | None,
-            expires_in: str, idempotency_key: str) -> ReservationView:
+            expires_in: str, require: tuple[str, ...], idempotency_key: str) -> ReservationView:
     """Hold the lowest available serials for a buyer."""
     return reservations.reserve(uow, buyer=buyer, quantity=quantity, batch=batch,
                                 source=source, expires_in=parse_duration(expires_in),
-                                idempotency_key=idempotency_key)
+                                require=require, idempotency_key=idempotency_key)

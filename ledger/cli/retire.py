@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ledger.cli.options import Whole, idempotent, renders, with_unit
+from ledger.cli.options import Whole, idempotent, renders, requires, with_unit
 from ledger.usecases import holdings
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import RetirementView
@@ -18,13 +18,15 @@ from ledger.views import RetirementView
 @click.option("--reason", required=True)
 @click.option("--claim-period", required=True, metavar="YYYY")
 @click.option("--on-behalf-of", help="The eligible buyer the operator retires for.")
+@requires
 @renders()
 @with_unit()
 @idempotent
 def retire(uow: UnitOfWork, holder: str, batch: str, quantity: int, beneficiary: str,
-           reason: str, claim_period: str, on_behalf_of: str | None,
+           reason: str, claim_period: str, on_behalf_of: str | None, require: tuple[str, ...],
            idempotency_key: str) -> RetirementView:
     """Retire held credits for a beneficiary. Final."""
     return holdings.retire(uow, holder=holder, batch=batch, quantity=quantity,
                            beneficiary=beneficiary, reason=reason, claim_period=claim_period,
-                           on_behalf_of=on_behalf_of, idempotency_key=idempotency_key)
+                           on_behalf_of=on_behalf_of, require=require,
+                           idempotency_key=idempotency_key)

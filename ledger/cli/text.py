@@ -18,6 +18,7 @@ from ledger.views import (
     ImportReport,
     InitView,
     KeyView,
+    LabelView,
     MintView,
     PublishView,
     ReservationView,
@@ -100,7 +101,8 @@ def _(result: RetirementView) -> str:
     return (f"retirement {result.retirement}: {result.quantity} credits of {result.batch} "
             f"retired by {result.holder} for {result.buyer}, beneficiary "
             f"{result.beneficiary!r}, claim period {result.claim_period}, reason "
-            f"{result.reason!r}\n  blocks: {blocks_text(result.blocks)}")
+            f"{result.reason!r}\n  blocks: {blocks_text(result.blocks)}"
+            f"{labels_text(result.labels)}")
 
 
 @text_of.register
@@ -108,18 +110,30 @@ def _(result: CancellationView) -> str:
     details = f", details {result.details!r}" if result.details else ""
     return (f"cancellation {result.cancellation} ({result.type}): {result.quantity} credits of "
             f"{result.batch} cancelled by {result.holder}, reason {result.reason!r}{details}\n"
-            f"  blocks: {blocks_text(result.blocks)}")
+            f"  blocks: {blocks_text(result.blocks)}{labels_text(result.labels)}")
+
+
+def labels_text(labels: Sequence[str]) -> str:
+    return f"\n  labels: {', '.join(labels)}" if labels else ""
+
+
+@text_of.register
+def _(result: LabelView) -> str:
+    return (f"batch {result.batch}: {result.label} {result.change} from {result.effective} "
+            f"({result.evidence!r})\n  labels now: {', '.join(result.labels) or 'none'}")
 
 
 @text_of.register
 def _(result: BatchView) -> str:
     holders = ", ".join(f"{h} {n}" for h, n in sorted(result.holders.items())) or "none"
+    labels = ", ".join(f"{k} (from {v})" for k, v in result.labels.items()) or "none"
     return (f"batch {result.batch} ({result.source}, vintage {result.vintage}, "
             f"serials {result.serial_first}..{result.serial_last})\n"
             f"  minted {result.minted} = available {result.available} + reserved "
             f"{result.reserved} + held {result.held} + retired {result.retired} + "
             f"cancelled {result.cancelled}\n"
-            f"  holders: {holders}")
+            f"  holders: {holders}\n"
+            f"  labels: {labels}")
 
 
 @text_of.register

@@ -13,7 +13,7 @@ from typing import Any
 from ledger.errors import AccountNotFound
 from ledger.projections.runner import Database, Item, Projection
 from ledger.serials import SerialRange, ranges_from_lists, total
-from ledger.topics import ACCOUNT_OPENED, BATCH_EVENTS
+from ledger.topics import ACCOUNT_OPENED, BATCH_MOVES
 from ledger.views import BalanceLine, BalanceView
 
 ADD = (
@@ -33,7 +33,7 @@ class Balances(Projection):
     name = "balances"
     schema = 2  # 2: the cancelled column
     tables = ("balances", "balance_batches", "balance_holders")
-    topics = (ACCOUNT_OPENED, *BATCH_EVENTS)
+    topics = (ACCOUNT_OPENED, *BATCH_MOVES)
     ddl = (
         "CREATE TABLE IF NOT EXISTS balance_holders (holder TEXT PRIMARY KEY, role TEXT NOT NULL)",
         # position: the batch's Minted notification, so lines list batches in mint order.

@@ -13,7 +13,7 @@ from ledger.aggregates.batch import POOLS
 from ledger.errors import ConservationViolated, InvalidArgument
 from ledger.projections.runner import Database, Item, Projection
 from ledger.serials import SerialRange, ranges_from_lists, total
-from ledger.topics import BATCH_EVENTS
+from ledger.topics import BATCH_MOVES
 
 COUNTS = ("minted", *POOLS)
 # --by: the columns grouped on, and the order of the groups.
@@ -40,7 +40,7 @@ class Supply(Projection):
     name = "supply"
     schema = 2  # 2: the cancelled column
     tables = ("supply",)
-    topics = BATCH_EVENTS
+    topics = BATCH_MOVES
     ddl = (
         # position: the batch's Minted notification, so batches list in mint order.
         "CREATE TABLE IF NOT EXISTS supply (batch_id TEXT PRIMARY KEY, "

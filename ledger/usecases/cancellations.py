@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate
 from ledger import ids
 from ledger.aggregates.cancellation import KINDS, Cancellation
 from ledger.errors import InvalidArgument
+from ledger.usecases.labelling import check_labels, required
 from ledger.usecases.reads import cancellation_view
 from ledger.usecases.rules import check_idempotency_key, check_quantity, check_text, same_request
 from ledger.usecases.unit import UnitOfWork
@@ -20,11 +21,14 @@ MAX_DETAILS = 1000
 
 
 def cancel(uow: UnitOfWork, *, holder: str, batch: str, quantity: int, kind: str, reason: str,
-           details: str = "", idempotency_key: str | None = None) -> CancellationView:
+           details: str = "", require: list[str] | tuple[str, ...] = (),
+           idempotency_key: str | None = None) -> CancellationView:
     """Cancel ``quantity`` of the holder's credits of ``batch`` (lowest serials first): out of
     circulation for good, with no beneficiary and no claim. The operator cancels from its
-    unreserved inventory; any other holder from what it holds."""
+    unreserved inventory; any other holder from what it holds. The batch must carry every
+    label of ``require``; the cancellation records the labels it carries."""
     check_quantity(quantity)
+    needed = check_labels("--require", list(require))
     if kind not in KINDS:
         raise InvalidArgument(f"--type: expected one of {', '.join(KINDS)}, found {kind!r}")
     check_text("--reason", reason, MAX_REASON)
@@ -41,11 +45,13 @@ def cancel(uow: UnitOfWork, *, holder: str, batch: str, quantity: int, kind: str
             return [], cancellation_view(done)
         uow.load_account(holder)
         loaded = uow.load_batch(batch)
+        labels = required(loaded, needed)
         blocks = loaded.cancel_lowest(cid, holder, kind, quantity)
         record = Cancellation(
             id=cid, batch=batch, source=loaded.source, vintage=loaded.vintage, holder=holder,
             kind=kind, reason=reason, details=details, quantity=quantity,
             blocks=[b.to_list() for b in blocks], idempotency_key=idempotency_key,
+            labels=labels,
         )
         return [record, loaded], cancellation_view(record)
 

@@ -12,6 +12,7 @@ from ledger.aggregates.retirement import Retirement
 from ledger.aggregates.transfer import Transfer
 from ledger.errors import InvalidArgument
 from ledger.usecases.accounts import eligible_buyer
+from ledger.usecases.labelling import check_labels, required
 from ledger.usecases.reads import retirement_view, transfer_view
 from ledger.usecases.rules import (
     check_idempotency_key,
@@ -60,11 +61,14 @@ def transfer(uow: UnitOfWork, *, sender: str, recipient: str, batch: str, quanti
 
 def retire(uow: UnitOfWork, *, holder: str, batch: str, quantity: int, beneficiary: str,
            reason: str, claim_period: str, on_behalf_of: str | None = None,
+           require: list[str] | tuple[str, ...] = (),
            idempotency_key: str | None = None) -> RetirementView:
     """Retire ``quantity`` of the holder's credits of ``batch`` (lowest serials first) for a
     beneficiary, on behalf of an eligible buyer: the holder itself, or ``on_behalf_of`` when
-    the operator retires from its inventory. Final."""
+    the operator retires from its inventory. Final. The batch must carry every label of
+    ``require``; the retirement records the labels it carries."""
     check_quantity(quantity)
+    needed = check_labels("--require", list(require))
     check_text("--beneficiary", beneficiary, 200)
     check_idempotency_key(idempotency_key)
     check_text("--reason", reason, 500)
@@ -87,12 +91,14 @@ def retire(uow: UnitOfWork, *, holder: str, batch: str, quantity: int, beneficia
             )
         buyer = eligible_buyer(uow, on_behalf_of or holder).handle
         loaded = uow.load_batch(batch)
+        labels = required(loaded, needed)
         blocks = loaded.retire_lowest(rid, holder, quantity)
         record = Retirement(
             id=rid, batch=batch, source=loaded.source, vintage=loaded.vintage,
             holder=holder, buyer=buyer, beneficiary=beneficiary, reason=reason,
             claim_period=claim_period, quantity=quantity,
             blocks=[b.to_list() for b in blocks], idempotency_key=idempotency_key,
+            labels=labels,
         )
         return [record, loaded], retirement_view(record)
 

@@ -16,9 +16,16 @@ from eventsourcing.persistence import RecordConflictError
 from ledger import operations as ops
 from ledger.documents import validate_issuance
 from ledger.errors import ConcurrentUpdate, InvalidDocument, LedgerError
-from ledger.parsing import parse_duration, parse_scopes
+from ledger.parsing import parse_day, parse_duration, parse_scopes
 from ledger.progress import Progress, silent
-from ledger.usecases import accounts, cancellations, holdings, minting, reservations
+from ledger.usecases import (
+    accounts,
+    cancellations,
+    holdings,
+    labelling,
+    minting,
+    reservations,
+)
 from ledger.usecases.unit import MAX_ATTEMPTS, UnitOfWork
 from ledger.views import ImportReport
 
@@ -61,7 +68,8 @@ def apply(uow: UnitOfWork, op: ops.Op, number: int) -> object:
         case ops.Reserve():
             return reservations.reserve(
                 uow, buyer=op.buyer, quantity=op.quantity, batch=op.batch, source=op.source,
-                expires_in=parse_duration(op.expires_in), idempotency_key=op.idempotency_key)
+                expires_in=parse_duration(op.expires_in), require=op.require,
+                idempotency_key=op.idempotency_key)
         case ops.Settle():
             return reservations.settle(uow, reservation=op.reservation)
         case ops.Release():
@@ -74,15 +82,23 @@ def apply(uow: UnitOfWork, op: ops.Op, number: int) -> object:
             return holdings.retire(
                 uow, holder=op.holder, batch=op.batch, quantity=op.quantity,
                 beneficiary=op.beneficiary, reason=op.reason, claim_period=op.claim_period,
-                on_behalf_of=op.on_behalf_of, idempotency_key=op.idempotency_key)
+                on_behalf_of=op.on_behalf_of, require=op.require,
+                idempotency_key=op.idempotency_key)
         case ops.Cancel():
             return cancellations.cancel(
                 uow, holder=op.holder, batch=op.batch, quantity=op.quantity, kind=op.type,
-                reason=op.reason, details=op.details, idempotency_key=op.idempotency_key)
+                reason=op.reason, details=op.details, require=op.require,
+                idempotency_key=op.idempotency_key)
         case ops.Withdraw():
             return cancellations.withdraw(
                 uow, batch=op.batch, quantity=op.quantity, reason=op.reason,
                 idempotency_key=op.idempotency_key)
+        case ops.ApplyLabel() | ops.RevokeLabel():
+            change = (labelling.apply_label if isinstance(op, ops.ApplyLabel)
+                      else labelling.revoke_label)
+            effective = parse_day("effective", op.effective) if op.effective else None
+            return change(uow, batch=op.batch, label=op.label, evidence=op.evidence,
+                          effective=effective, existing_ok=True)
     raise AssertionError(f"unhandled operation {op!r}")
 
 

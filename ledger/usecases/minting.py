@@ -6,6 +6,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger import ids
 from ledger.aggregates.batch import CreditBatch
+from ledger.aggregates.labels import from_document
 from ledger.aggregates.serial_scope import SerialScope
 from ledger.documents import IssuanceDocument
 from ledger.errors import AlreadyMinted, SerialOverlap
@@ -55,6 +56,9 @@ def mint(uow: UnitOfWork, *, document: IssuanceDocument, existing_ok: bool = Fal
             operator=uow.load_operator().handle,
             document=document.model_dump(mode="json"),
         )
+        for label in from_document(document.labels, document.corresponding_adjustment):
+            batch.apply_label(label, f"issuance document {document.issuance_id}",
+                              document.issued_on.isoformat())
         catalogue = uow.load_catalogue()
         catalogue.list_batch(reference, document.source)
         view = MintView(reference, document.source, serials.count, serials.first,

@@ -88,7 +88,9 @@ def retirement(uow: UnitOfWork, *, retirement: str) -> PublicRetirement:
         retirement=view,
         registry=batch.registry,
         project=dict(document.get("project", {})),
-        labels=list(document.get("labels", [])),
+        # The labels the signed retirement recorded; one recorded before labels existed shows
+        # the issuance document's own.
+        labels=list(view.labels) or list(document.get("labels", [])),
         native_serials=[native_range(batch.registry, batch.scope, b.first, b.last)
                         for b in view.blocks],
         leaf_index=leaf.index if leaf else None,

@@ -40,8 +40,8 @@ def show_batch(uow: UnitOfWork, *, batch: str) -> BatchView:
     return BatchView(
         b.reference, b.source, b.registry, b.issuance_id, b.scope, b.vintage,
         b.serial_first, b.serial_last, t["minted"], t["available"], t["reserved"],
-        t["held"], t["retired"], t["cancelled"], b.holders(),
-        minted_document(uow, batch=batch),
+        t["held"], t["retired"], t["cancelled"], b.holders(), dict(sorted(b.labels.items())),
+        list(b.label_history), minted_document(uow, batch=batch),
     )
 
 
@@ -137,7 +137,7 @@ def retirement_view(r: Retirement) -> RetirementView:
     blocks = [Block(r.batch, f, la) for f, la in r.blocks]
     return RetirementView(
         str(r.id), r.batch, r.source, r.vintage, r.holder, r.buyer, r.beneficiary, r.reason,
-        r.claim_period, r.quantity, blocks, r.created_on,
+        r.claim_period, r.quantity, blocks, r.created_on, list(r.labels),
     )
 
 
@@ -145,5 +145,5 @@ def cancellation_view(c: Cancellation) -> CancellationView:
     blocks = [Block(c.batch, f, la) for f, la in c.blocks]
     return CancellationView(
         str(c.id), c.kind, c.batch, c.source, c.vintage, c.holder, c.reason, c.details,
-        c.quantity, blocks, c.created_on,
+        c.quantity, blocks, c.created_on, list(c.labels),
     )

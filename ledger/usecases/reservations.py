@@ -14,6 +14,7 @@ from ledger.aggregates.batch import CreditBatch
 from ledger.aggregates.reservation import Reservation
 from ledger.errors import InsufficientCredits, InvalidArgument, ReservationExpired, RuleViolated
 from ledger.usecases.accounts import eligible_buyer
+from ledger.usecases.labelling import check_labels
 from ledger.usecases.reads import reservation_view
 from ledger.usecases.rules import check_idempotency_key, check_quantity, same_request
 from ledger.usecases.unit import UnitOfWork
@@ -22,10 +23,13 @@ from ledger.views import Block, ReservationView
 
 def reserve(uow: UnitOfWork, *, buyer: str, quantity: int, batch: str | None = None,
             source: str | None = None, expires_in: timedelta = timedelta(days=7),
+            require: list[str] | tuple[str, ...] = (),
             idempotency_key: str | None = None) -> ReservationView:
     """Reserve ``quantity`` credits for ``buyer``: from one batch, or from the batches of a
-    source (LEAF or DAC) or of any source in mint order, lowest serials first."""
+    source (LEAF or DAC) or of any source in mint order, lowest serials first. With
+    ``require``, only from batches carrying every one of those labels."""
     check_quantity(quantity)
+    needed = check_labels("--require", list(require))
     check_idempotency_key(idempotency_key)
     if batch and source:
         raise InvalidArgument("expected --batch or --source, found both")
@@ -33,6 +37,8 @@ def reserve(uow: UnitOfWork, *, buyer: str, quantity: int, batch: str | None = N
         raise InvalidArgument(f"--expires-in: expected a positive duration, found {expires_in}")
     request = {"buyer": buyer, "quantity": quantity, "batch": batch, "source": source,
                "expires_in_s": int(expires_in.total_seconds())}
+    if needed:  # absent otherwise, as in requests recorded before labels existed
+        request["require"] = needed
     rid = ids.reservation_id(idempotency_key) if idempotency_key else uuid4()
 
     def decide() -> tuple[list[Aggregate], ReservationView]:
@@ -46,6 +52,10 @@ def reserve(uow: UnitOfWork, *, buyer: str, quantity: int, batch: str | None = N
         remaining = quantity
         for reference in references:
             loaded = uow.load_batch(reference)
+            if batch:
+                loaded.require_labels(needed)
+            elif any(label not in loaded.labels for label in needed):
+                continue
             take = min(remaining, loaded.count("available"))
             if take:
                 taken = loaded.reserve_lowest(rid, buyer, take)
@@ -56,6 +66,8 @@ def reserve(uow: UnitOfWork, *, buyer: str, quantity: int, batch: str | None = N
                 break
         if remaining:
             where = f"batch {batch}" if batch else f"source {source or 'any'}"
+            if needed and not batch:
+                where += f" with labels {', '.join(needed)}"
             raise InsufficientCredits(
                 f"{where}: expected {quantity} credits available, found {quantity - remaining}"
             )

@@ -95,3 +95,26 @@ def test_cancel_and_withdraw_lines_run_the_same_use_cases(ledger: UnitOfWork) ->
                  "type": "retirement", "reason": "r"})
     with pytest.raises(InvalidArgument, match="line 1: --type: expected one of compliance"):
         importing.import_operations(ledger, lines=bad)
+
+
+def test_label_lines_apply_and_revoke_and_a_second_run_skips_them(ledger: UnitOfWork) -> None:
+    ops = [*story(1), *lines(
+        {"op": "apply_label", "batch": LEAF, "label": "corsia:first-phase",
+         "evidence": "LoA", "effective": "2024-05-01"},
+        {"op": "revoke_label", "batch": LEAF, "label": "ccp", "evidence": "withdrawn",
+         "effective": "2025-01-01"},
+        {"op": "retire", "holder": "b0", "batch": LEAF, "quantity": 1, "beneficiary": "B",
+         "reason": "r", "claim_period": "2025", "require": ["corsia:first-phase"],
+         "idempotency_key": "ret-labelled"},
+    )]
+    ops = [line for line in ops if '"transfer"' not in line]
+    importing.import_operations(ledger, lines=ops)
+    head = ledger.events.recorder.max_notification_id()
+    importing.import_operations(ledger, lines=ops)
+    assert ledger.events.recorder.max_notification_id() == head
+    assert reads.show_retirement(ledger, retirement="ret-labelled").labels == [
+        "ca:committed", "corsia:first-phase"]
+    bad = lines({"op": "apply_label", "batch": LEAF, "label": "ccp", "evidence": "e",
+                 "effective": "2024-13-01"})
+    with pytest.raises(InvalidArgument, match="line 1: effective: expected a day"):
+        importing.import_operations(ledger, lines=bad)

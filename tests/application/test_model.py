@@ -27,9 +27,24 @@ from hypothesis.stateful import (
 
 from ledger.aggregates.batch import POOLS
 from ledger.aggregates.cancellation import KINDS
-from ledger.errors import InsufficientCredits, ReservationEnded, ReservationExpired
+from ledger.aggregates.labels import VOCABULARY
+from ledger.errors import (
+    InsufficientCredits,
+    LabelConflict,
+    ReservationEnded,
+    ReservationExpired,
+)
 from ledger.settings import Settings
-from ledger.usecases import accounts, cancellations, holdings, minting, reads, reservations, setup
+from ledger.usecases import (
+    accounts,
+    cancellations,
+    holdings,
+    labelling,
+    minting,
+    reads,
+    reservations,
+    setup,
+)
 from ledger.usecases.unit import UnitOfWork
 from tests.support.builders import issuance
 from tests.support.clock import Clock
@@ -55,6 +70,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.places: dict[str, dict[int, str]] = {}
         self.retired: dict[str, set[int]] = defaultdict(set)
         self.cancelled: dict[str, set[int]] = defaultdict(set)
+        self.labels: dict[str, set[str]] = {}
         self.open: dict[str, tuple[str, int]] = {}
         self.next_serial = 1
 
@@ -82,6 +98,7 @@ class LedgerMachine(RuleBasedStateMachine):
         view = minting.mint(self.ledger,
                             document=issuance(source, ref_id, first=first, last=first + size - 1))
         self.places[view.batch] = dict.fromkeys(range(first, first + size), AVAILABLE)
+        self.labels[view.batch] = set(reads.show_batch(self.ledger, batch=view.batch).labels)
         self.next_serial += size
 
     @rule(target=opened, buyer=st.sampled_from(BUYERS), quantity=st.integers(1, 30),
@@ -193,6 +210,22 @@ class LedgerMachine(RuleBasedStateMachine):
         self.move(batch, free[:quantity], "cancelled")
         self.cancelled[batch].update(free[:quantity])
 
+    @rule(label=st.sampled_from(sorted(VOCABULARY)), pick=st.integers(0, 10))
+    def label(self, label: str, pick: int) -> None:
+        if not self.places:
+            return
+        batch = sorted(self.places)[pick % len(self.places)]
+        carried = self.labels[batch]
+        if label in carried:
+            labelling.revoke_label(self.ledger, batch=batch, label=label, evidence="model")
+            carried.discard(label)
+        elif label.startswith("ca:") and any(c.startswith("ca:") for c in carried):
+            with pytest.raises(LabelConflict):
+                labelling.apply_label(self.ledger, batch=batch, label=label, evidence="model")
+        else:
+            labelling.apply_label(self.ledger, batch=batch, label=label, evidence="model")
+            carried.add(label)
+
     @invariant()
     def every_serial_is_exactly_where_the_model_says(self) -> None:
         for ref, places in self.places.items():
@@ -210,6 +243,7 @@ class LedgerMachine(RuleBasedStateMachine):
             assert t["minted"] == sum(t[pool] for pool in POOLS)
             assert self.retired[ref] == {s for s, p in places.items() if p == "retired"}
             assert self.cancelled[ref] == {s for s, p in places.items() if p == "cancelled"}
+            assert set(batch.labels) == self.labels[ref]
 
 
 LedgerMachine.TestCase.settings = settings(
