@@ -159,10 +159,12 @@ def _(result: VerifiedRetirement) -> str:
     s, checkpoint = result.summary, result.checkpoint
     serials = ", ".join(f"{b.first}..{b.last}" for b in s.blocks)
     on_behalf = f" on behalf of {shown(s.buyer)}" if s.buyer != s.holder else ""
+    labels = f", labels {shown(', '.join(s.labels) or 'none')}" if s.labels is not None else ""
     return (
         f"verified: {shown(s.holder)} retired {s.quantity} credits of {shown(s.batch)} "
         f"({shown(s.source)}, vintage {s.vintage}, serials {serials}){on_behalf} for "
-        f"{s.beneficiary!r}, claim period {shown(s.claim_period)}, at {shown(s.retired_at)} "
+        f"{s.beneficiary!r}, claim period {shown(s.claim_period)}{labels}, at "
+        f"{shown(s.retired_at)} "
         f"(retirement {shown(s.retirement_id)}); leaf {result.leaf_index} of checkpoint "
         f"{shown(checkpoint.origin)} at tree size {checkpoint.size}, event key "
         f"{result.event_key_id}" + "".join(

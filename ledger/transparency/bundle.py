@@ -7,8 +7,9 @@ retirement, the event's exact signed bytes and signature (base64), its ``leaf_in
 :class:`ProofBundle`.
 
 A proof file has one spelling, the one :func:`bundle_json` writes: two-space indented JSON with
-the fields in schema order, non-ASCII characters unescaped, and a final newline (the same text
-Python's ``json.dumps(data, indent=2, ensure_ascii=False) + "\\n"`` prints). :func:`parse_bundle`
+the fields in schema order (an absent optional field written not at all, never as null),
+non-ASCII characters unescaped, and a final newline (the same text Python's
+``json.dumps(data, indent=2, ensure_ascii=False) + "\\n"`` prints). :func:`parse_bundle`
 refuses any other spelling, so no byte of a proof file can change without the proof failing.
 """
 
@@ -72,6 +73,10 @@ class RetirementSummary(_Model):
     reason: str
     claim_period: str
     retired_at: str = Field(description="The signed event's timestamp, verbatim.")
+    labels: list[str] | None = Field(
+        default=None, description="The labels the batch carried when the credits were "
+        "retired (CORSIA phase, Article 6, corresponding adjustment, CCP); absent from proofs "
+        "of retirements recorded before labels existed.")
 
 
 class SignedEvent(_Model):
@@ -121,6 +126,7 @@ def summary_of(envelope_fields: Mapping[str, Any]) -> RetirementSummary:
             **{name: event[name] for name in _SAME_NAME_FIELDS},
             "blocks": [{"first": first, "last": last} for first, last in event["blocks"]],
             "retired_at": event["timestamp"],
+            **({"labels": event["labels"]} if "labels" in event else {}),
         })
     except KeyError as error:
         raise ValueError(f"the signed event has no field {error}") from None
@@ -165,7 +171,8 @@ def make_bundle(
 
 def bundle_json(bundle: ProofBundle) -> bytes:
     """The proof file's one canonical spelling (see the module docstring)."""
-    return (bundle.model_dump_json(indent=2) + "\n").encode()
+    # exclude_none: a summary without labels (an older retirement) has no "labels" field.
+    return (bundle.model_dump_json(indent=2, exclude_none=True) + "\n").encode()
 
 
 def parse_bundle(raw: bytes) -> ProofBundle:

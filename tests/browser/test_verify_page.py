@@ -41,6 +41,7 @@ def test_a_link_with_proof_and_key_checks_at_once_in_the_file_opened_from_disk(
     assert verdict(page) == "valid"
     assert statuses(page) == ["pass"] * 7
     assert page.text_content('[data-field="beneficiary"]') == NON_ASCII
+    assert page.text_content('[data-field="labels"]') == "ca:committed, ccp"
     assert page.text_content('[data-check="5"] .status') == "pass"
 
 

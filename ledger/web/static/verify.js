@@ -95,20 +95,25 @@ const ledgerVerify = (() => {
     ["retirement_id", "str"], ["beneficiary", "str"], ["buyer", "str"], ["holder", "str"],
     ["quantity", "int"], ["batch", "str"], ["source", "str"], ["vintage", "int"],
     ["blocks", "blocks"], ["reason", "str"], ["claim_period", "str"], ["retired_at", "str"],
+    ["labels", "labels"],
   ];
+  /** Summary fields a proof may leave out (the model's `None` default: written not at all). */
+  const OPTIONAL_SUMMARY_FIELDS = ["labels"];
   const BUNDLE_FIELDS = ["format", "summary", "event", "leaf_index", "tree_size",
     "inclusion_path", "checkpoint"];
 
   /** Refuse what the pydantic model refuses: `where` names the field as pydantic does. */
   const malformed = (where, what) => fail("proof_malformed", `\`${where}\`: ${what}`);
 
-  function fieldsOf(value, names, where) {
+  function fieldsOf(value, names, where, optional = []) {
     if (!isObject(value)) malformed(where || "the file", "expected an object");
     for (const key of value.keys()) {
       if (!names.includes(key)) malformed(where ? `${where}.${key}` : key, "extra field");
     }
     for (const name of names) {
-      if (!value.has(name)) malformed(where ? `${where}.${name}` : name, "field required");
+      if (!value.has(name) && !optional.includes(name)) {
+        malformed(where ? `${where}.${name}` : name, "field required");
+      }
     }
     return value;
   }
@@ -132,11 +137,18 @@ const ledgerVerify = (() => {
   }
 
   function summaryModel(value) {
-    const fields = fieldsOf(value, SUMMARY_FIELDS.map(([name]) => name), "summary");
+    const fields = fieldsOf(value, SUMMARY_FIELDS.map(([name]) => name), "summary",
+      OPTIONAL_SUMMARY_FIELDS);
     const summary = {};
     for (const [name, type] of SUMMARY_FIELDS) {
       const where = `summary.${name}`;
       const field = fields.get(name);
+      if (type === "labels") {
+        if (field === undefined) continue;
+        if (!Array.isArray(field)) malformed(where, "expected a list");
+        summary.labels = field.map((label, n) => typed(label, "str", `${where}.${n}`));
+        continue;
+      }
       if (type !== "blocks") {
         summary[name] = typed(field, type, where);
         continue;
@@ -195,9 +207,11 @@ const ledgerVerify = (() => {
 
   /** bundle_json: the one canonical spelling of a proof file, fields in schema order. */
   function bundleText(b) {
-    const summary = object(...SUMMARY_FIELDS.map(([name]) => [name, name === "blocks"
-      ? b.summary.blocks.map(([first, last]) => object(["first", first], ["last", last]))
-      : b.summary[name]]));
+    const summary = object(...SUMMARY_FIELDS
+      .filter(([name]) => b.summary[name] !== undefined)
+      .map(([name]) => [name, name === "blocks"
+        ? b.summary.blocks.map(([first, last]) => object(["first", first], ["last", last]))
+        : b.summary[name]]));
     return `${dump(object(
       ["format", FORMAT], ["summary", summary],
       ["event", object(["payload", b.payload], ["signature", b.signature])],
@@ -639,23 +653,35 @@ const ledgerVerify = (() => {
       mismatch("the signed event is not shaped as a retirement");
     }
     signed.retired_at = event.get("timestamp");
+    // Python's model reads a null as no labels, as if the field were absent.
+    if (event.has("labels") && event.get("labels") !== null) signed.labels = event.get("labels");
     for (const [name, type] of SUMMARY_FIELDS) {
       const value = signed[name];
+      if (type === "labels" && value === undefined) continue;
       const ok = type === "str" ? typeof value === "string"
         : type === "int" ? isInt(value)
-          : value.every(([first, last]) => isInt(first) && isInt(last));
+          : type === "labels" ? Array.isArray(value) && value.every((l) => typeof l === "string")
+            : value.every(([first, last]) => isInt(first) && isInt(last));
       if (!ok) mismatch(`the signed event's \`${name}\` is not a valid ${type}`);
     }
     return signed;
   }
 
-  const sameValue = (a, b) => (Array.isArray(a)
-    ? a.length === b.length && a.every(([f, l], n) => f === b[n][0] && l === b[n][1])
-    : a === b);
+  /** Equal as Python compares the two summaries' field: blocks, labels, or a plain value. */
+  function sameValue(a, b) {
+    if (!Array.isArray(a) || !Array.isArray(b)) return a === b;
+    if (a.length !== b.length) return false;
+    return a.every((x, n) => (Array.isArray(x)
+      ? Array.isArray(b[n]) && x[0] === b[n][0] && x[1] === b[n][1]
+      : x === b[n]));
+  }
 
-  const shown = (value) => (Array.isArray(value)
-    ? `[${value.map(([f, l]) => `{'first': ${f}, 'last': ${l}}`).join(", ")}]`
-    : repr(value));
+  function shown(value) {
+    if (value === undefined) return "None";
+    if (!Array.isArray(value)) return repr(value);
+    return `[${value.map((x) => (Array.isArray(x)
+      ? `{'first': ${x[0]}, 'last': ${x[1]}}` : repr(x))).join(", ")}]`;
+  }
 
   function compareSummary(summary, fields) {
     const signed = summaryOf(fields);
@@ -677,6 +703,8 @@ const ledgerVerify = (() => {
       holder: s.holder, quantity: String(s.quantity), batch: s.batch, source: s.source,
       vintage: String(s.vintage), reason: s.reason, claimPeriod: s.claim_period,
       retiredAt: s.retired_at,
+      labels: s.labels === undefined ? "not recorded (a retirement from before labels)"
+        : s.labels.join(", ") || "none",
       blocks: s.blocks.map(([first, last]) => `${first}..${last}`).join(", "),
       leafIndex: String(bundle.leafIndex), origin: checkpoint.origin,
       treeSize: String(checkpoint.size), rootHash: encodeBase64(checkpoint.rootHash),

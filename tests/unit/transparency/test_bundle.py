@@ -150,8 +150,10 @@ def build_scenario() -> Scenario:
     checkpoint_before = log.checkpoint(old)
     before = log.prove(first, checkpoint_before)
     log.fill(new, 11, AFTER)
+    # The first retirement is as recorded before labels existed; the second carries them.
     second = log.append(new, retirement_event(AFTER, beneficiary="Acme Corp", quantity=7,
-                                              blocks=[[100, 106]]))
+                                              blocks=[[100, 106]],
+                                              labels=["ca:committed", "ccp"]))
     log.fill(new, 5, AFTER)
     checkpoint_after = log.checkpoint(new)
     return Scenario(old, new, trust, log, bundle_json(before),
@@ -200,6 +202,17 @@ def test_the_summary_is_read_from_the_signed_payload() -> None:
         name: signed["event"][name] for name in bundle.summary.model_dump(
             exclude={"retirement_id", "blocks", "retired_at"})
     }
+
+
+def test_the_labels_a_retirement_recorded_are_in_its_summary_and_checked() -> None:
+    s = build_scenario()
+    assert verify_bundle(s.after, s.trust).summary.labels == ["ca:committed", "ccp"]
+    assert b'"labels"' not in s.before  # recorded before labels: none, and no null either
+    assert verify_bundle(s.before, s.trust).summary.labels is None
+    for raw, labels in ((s.after, ["ca:committed", "ccp", "corsia:first-phase"]),
+                        (s.after, None), (s.before, [])):
+        found = failure(edited(raw, summary={"labels": labels}), s.trust)
+        assert (found.code, "field `labels`" in found.message) == ("summary_mismatch", True)
 
 
 def test_proofs_made_before_and_after_a_key_rotation_both_verify_with_the_trust_list() -> None:
