@@ -37,6 +37,10 @@ def cancellation_id(idempotency_key: str) -> UUID:
     return uuid5(NAMESPACE, f"cancellation:{idempotency_key}")
 
 
+def reversal_id(idempotency_key: str) -> UUID:
+    return uuid5(NAMESPACE, f"reversal:{idempotency_key}")
+
+
 def transfer_id(idempotency_key: str) -> UUID:
     return uuid5(NAMESPACE, f"transfer:{idempotency_key}")
 

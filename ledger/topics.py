@@ -18,11 +18,15 @@ BATCH_RETIRED = f"{_BATCH}.Retired"
 BATCH_CANCELLED = f"{_BATCH}.Cancelled"
 BATCH_LABEL_APPLIED = f"{_BATCH}.LabelApplied"
 BATCH_LABEL_REVOKED = f"{_BATCH}.LabelRevoked"
+BATCH_AMENDED = f"{_BATCH}.Amended"
+BATCH_REVERSAL_RECORDED = f"{_BATCH}.ReversalRecorded"
+BATCH_REPLACEMENT_RECORDED = f"{_BATCH}.ReplacementRecorded"
 BATCH_MOVES = (BATCH_MINTED, BATCH_RESERVED, BATCH_RELEASED, BATCH_SETTLED, BATCH_TRANSFERRED,
                BATCH_RETIRED, BATCH_CANCELLED)
 """The events of a credit batch that mint its serials or move them between pools."""
-BATCH_EVENTS = (*BATCH_MOVES, BATCH_LABEL_APPLIED, BATCH_LABEL_REVOKED)
-"""Every event of a credit batch: its moves and its labels."""
+BATCH_EVENTS = (*BATCH_MOVES, BATCH_LABEL_APPLIED, BATCH_LABEL_REVOKED, BATCH_AMENDED,
+                BATCH_REVERSAL_RECORDED, BATCH_REPLACEMENT_RECORDED)
+"""Every event of a credit batch: its moves, labels, corrections, reversals and replacements."""
 
 ACCOUNT_OPENED = "ledger.aggregates.account:Account.Opened"
 OPERATOR_REGISTERED = "ledger.aggregates.operator:Operator.Registered"

@@ -115,6 +115,8 @@ class RetirementView(View):
     blocks: list[Block]
     retired_at: datetime
     labels: list[str]
+    replaces: str | None = None
+    """The retirement this one replaces after a reversal of its batch."""
 
 
 @dataclass(frozen=True)
@@ -152,11 +154,43 @@ class BatchView(View):
     retired: int
     cancelled: int
     holders: dict[str, int]
+    buffer: int
+    """Credits the issuance deposited in the registry's buffer pool (not minted here)."""
+    reversed: int
+    """Tonnes reported lost in reversals."""
+    replaced: int
+    """Credits of other batches retired to replace retirements of this one."""
     labels: dict[str, str]
     """The labels carried now, each with the day it took effect."""
     label_history: list[dict[str, str]]
     """Every change: label, ``applied`` or ``revoked``, evidence, effective day."""
     document: dict[str, Any]
+    """The issuance document as amended: the signed one with each amendment applied."""
+    amendments: list[dict[str, Any]]
+    """Every amendment: field, the value before (``from``) and after (``to``), evidence."""
+
+
+@dataclass(frozen=True)
+class ReversalView(View):
+    """A reported loss recorded on a batch, and where the batch's reversals stand."""
+
+    reversal: str
+    batch: str
+    quantity: int
+    evidence: str
+    reversed: int
+    replaced: int
+
+
+@dataclass(frozen=True)
+class AmendmentView(View):
+    """One field of a batch's issuance data corrected: both values, and why."""
+
+    batch: str
+    field: str
+    old: Any
+    new: Any
+    evidence: str
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,13 @@ class CreditBatch(Aggregate):
         # Labels carried now (label -> the day it took effect), and every change of them.
         self.labels: dict[str, str] = {}
         self.label_history: list[dict[str, str]] = []
+        # Corrections of the issuance document's data: field -> its value now, and every one.
+        self.amended: dict[str, Any] = {}
+        self.amendments: list[dict[str, Any]] = []
+        # Reported losses (reversal id -> tonnes) and the retirements replaced because of them
+        # (retirement id -> credits).
+        self.reversals: dict[str, int] = {}
+        self.replaced_for: dict[str, int] = {}
 
     @staticmethod
     def restore(state: dict[str, Any]) -> None:
@@ -79,6 +86,10 @@ class CreditBatch(Aggregate):
         state.setdefault("cancelled_by", {})
         state.setdefault("labels", {})
         state.setdefault("label_history", [])
+        state.setdefault("amended", {})
+        state.setdefault("amendments", [])
+        state.setdefault("reversals", {})
+        state.setdefault("replaced_for", {})
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -93,6 +104,10 @@ class CreditBatch(Aggregate):
     def count(self, pool: str) -> int:
         blocks = self.pools.get(pool)
         return blocks.count if blocks else 0
+
+    @property
+    def reversed(self) -> int:
+        return sum(self.reversals.values())
 
     def holders(self) -> dict[str, int]:
         """Credits held by each holder other than the operator."""
@@ -187,6 +202,37 @@ class CreditBatch(Aggregate):
                     f"batch {self.reference}: expected the label {label}, found "
                     f"{', '.join(sorted(self.labels)) or 'no labels'}")
 
+    def amend(self, field: str, old: Any, new: Any, evidence: str) -> None:
+        """Correct one field of the issuance data; the signed Minted document stays as it was."""
+        self._amended(field, old, new, evidence)
+
+    def record_reversal(self, reversal_id: UUID, quantity: int, evidence: str) -> None:
+        """A reported loss of ``quantity`` tonnes the batch's credits stood for (a fire, a
+        leak): at most what was minted, all reversals together."""
+        if self.reversed + quantity > self.minted:
+            raise InsufficientCredits(
+                f"batch {self.reference}: expected reversals of at most the {self.minted} "
+                f"minted, found {self.reversed} reversed before and {quantity} more")
+        self._reversal_recorded(reversal_id, quantity, evidence)
+
+    def record_replacement(self, retirement_id: UUID, retired: int, replacement_id: UUID,
+                           quantity: int) -> None:
+        """``quantity`` credits of another batch retired to replace part of a retirement of
+        this one: within the reversals reported, and within what that retirement retired."""
+        replaced = sum(self.replaced_for.values())
+        open_ = self.reversed - replaced
+        done = self.replaced_for.get(str(retirement_id), 0)
+        if quantity > open_:
+            raise InsufficientCredits(
+                f"batch {self.reference}: expected at least {quantity} reversed tonnes not "
+                f"yet replaced, found {open_} ({self.reversed} reported reversed, {replaced} "
+                "replaced; `ledger reversal record` first)")
+        if done + quantity > retired:
+            raise InsufficientCredits(
+                f"retirement {retirement_id}: expected at most {retired - done} more credits "
+                f"to replace ({retired} retired, {done} replaced), found {quantity}")
+        self._replacement_recorded(retirement_id, replacement_id, quantity)
+
     def _require(self, pool: str, blocks: list[SerialRange]) -> None:
         """Every serial of ``blocks`` is in ``pool``, and no serial is named twice: the event
         that follows can then move them all."""
@@ -249,6 +295,21 @@ class CreditBatch(Aggregate):
         del self.labels[label]
         self.label_history.append({"label": label, "change": "revoked", "evidence": evidence,
                                    "effective": effective})
+
+    @event("Amended")
+    def _amended(self, field: str, old: Any, new: Any, evidence: str) -> None:
+        self.amended[field] = new
+        self.amendments.append({"field": field, "from": old, "to": new, "evidence": evidence})
+
+    @event("ReversalRecorded")
+    def _reversal_recorded(self, reversal_id: UUID, quantity: int, evidence: str) -> None:
+        self.reversals[str(reversal_id)] = quantity
+
+    @event("ReplacementRecorded")
+    def _replacement_recorded(self, retirement_id: UUID, replacement_id: UUID,
+                              quantity: int) -> None:
+        key = str(retirement_id)
+        self.replaced_for[key] = self.replaced_for.get(key, 0) + quantity
 
     def _move(self, from_pool: str, to_pool: str, blocks: list[list[int]]) -> int:
         into = self.pools.setdefault(to_pool, BlockSet())

@@ -27,6 +27,7 @@ class Retirement(Aggregate):
         blocks: list[list[int]],
         idempotency_key: str | None,
         labels: list[str] | None = None,
+        replaces: str | None = None,
     ) -> None:
         self.batch = batch
         self.source = source
@@ -42,3 +43,5 @@ class Retirement(Aggregate):
         # The labels the batch carried at that moment (absent from events recorded before
         # labels existed).
         self.labels = labels or []
+        # The retirement this one replaces after a reversal of its batch, if any.
+        self.replaces = replaces

@@ -168,7 +168,8 @@ def compare_balances(db: Database, replay: Replay, report: AuditReport) -> None:
 
 def compare_supply(db: Database, replay: Replay, report: AuditReport) -> None:
     rows = db.execute(
-        "SELECT batch, minted, available, reserved, held, retired, cancelled FROM supply")
+        "SELECT batch, minted, available, reserved, held, retired, cancelled, buffer, reversed "
+        "FROM supply")
     found = {r[0]: tuple(int(v) for v in r[1:]) for r in rows}
     compare_rows(report, "supply", replay.state.supply(), found)
 
@@ -201,7 +202,8 @@ def as_of_figures(state: LedgerState, signed: dict[int, Checkpoint],
         "balances": [{"holder": h, "batch": b, "available": a, "reserved": r, "retired": t,
                       "cancelled": c}
                      for (h, b), (a, r, t, c) in sorted(state.balances().items())],
-        "supply": [dict(zip(("batch", "minted", *POOLS), (ref, *row), strict=True))
+        "supply": [dict(zip(("batch", "minted", *POOLS, "buffer", "reversed"), (ref, *row),
+                            strict=True))
                    for ref, row in sorted(state.supply().items())],
         "labels": {b.reference: dict(sorted(b.labels.items()))
                    for b in sorted(state.batches.values(), key=lambda b: b.reference)},

@@ -32,6 +32,7 @@ def retirement_digest(buyer: str, holder: str, beneficiary: str, batch: str, qua
 class LedgerState:
     def __init__(self) -> None:
         self.batches: dict[UUID, CreditBatch] = {}
+        self.buffers: dict[str, int] = {}  # batch reference -> its issuance's buffer
         self.holders: dict[str, str] = {}
         self.retirements: dict[str, bytes] = {}
         self.retired_by_buyer: dict[str, dict[str, int]] = defaultdict(dict)
@@ -45,6 +46,9 @@ class LedgerState:
         if topic in topics.BATCH_EVENTS:
             batch: CreditBatch = event.mutate(self.batches.get(event.originator_id))
             self.batches[event.originator_id] = batch
+            if topic == topics.BATCH_MINTED:
+                document = getattr(event, "document", None) or {}
+                self.buffers[batch.reference] = int(document.get("buffer_quantity", 0))
             return batch
         if topic == topics.RETIREMENT_RECORDED:
             self.retirements[str(event.originator_id)] = retirement_digest(
@@ -74,6 +78,8 @@ class LedgerState:
         return rows
 
     def supply(self) -> dict[str, tuple[int, ...]]:
-        """batch -> (minted, available, reserved, held, retired, cancelled)."""
-        return {b.reference: tuple(b.totals()[k] for k in ("minted", *POOLS))
+        """batch -> (minted, available, reserved, held, retired, cancelled, buffer,
+        reversed)."""
+        return {b.reference: (*(b.totals()[k] for k in ("minted", *POOLS)),
+                              self.buffers.get(b.reference, 0), b.reversed)
                 for b in self.batches.values()}

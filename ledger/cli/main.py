@@ -36,6 +36,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "registry transfer, buffer)."),
     "withdraw": ("withdraw",
         "Withdraw unsold credits the registry took back (a correction cancellation)."),
+    "reversal": ("reversal",
+        "Record a reversal a registry reported: tonnes a batch's credits stood for, lost."),
+    "replace": ("replace",
+        "Retire replacement credits for the beneficiary of a retirement whose batch had a "
+        "reversal, linked to it; the original retirement stays as it was."),
+    "batch": ("batch",
+        "Correct a batch's issuance data after the fact (an event keeping both values)."),
     "label": ("label",
         "Apply or revoke a batch's labels (CORSIA phase, Article 6, corresponding "
         "adjustment, CCP), each change an event with its evidence."),

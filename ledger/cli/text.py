@@ -8,6 +8,7 @@ from functools import singledispatch
 
 from ledger.views import (
     AccountView,
+    AmendmentView,
     BalanceView,
     BatchView,
     Block,
@@ -24,6 +25,7 @@ from ledger.views import (
     ReservationView,
     RetirementsView,
     RetirementView,
+    ReversalView,
     RotationView,
     StatusView,
     SupplyView,
@@ -31,7 +33,7 @@ from ledger.views import (
     TrustExportView,
 )
 
-COUNTS = ["minted", "available", "reserved", "held", "retired", "cancelled"]
+COUNTS = ["minted", "available", "reserved", "held", "retired", "cancelled", "buffer", "reversed"]
 
 
 def shown(text: str) -> str:
@@ -102,7 +104,8 @@ def _(result: RetirementView) -> str:
             f"retired by {result.holder} for {result.buyer}, beneficiary "
             f"{result.beneficiary!r}, claim period {result.claim_period}, reason "
             f"{result.reason!r}\n  blocks: {blocks_text(result.blocks)}"
-            f"{labels_text(result.labels)}")
+            f"{labels_text(result.labels)}"
+            + (f"\n  replaces: retirement {result.replaces}" if result.replaces else ""))
 
 
 @text_of.register
@@ -115,6 +118,19 @@ def _(result: CancellationView) -> str:
 
 def labels_text(labels: Sequence[str]) -> str:
     return f"\n  labels: {', '.join(labels)}" if labels else ""
+
+
+@text_of.register
+def _(result: ReversalView) -> str:
+    return (f"reversal {result.reversal}: {result.quantity} tonnes of {result.batch} reported "
+            f"lost ({result.evidence!r}); the batch: {result.reversed} reversed, "
+            f"{result.replaced} replaced")
+
+
+@text_of.register
+def _(result: AmendmentView) -> str:
+    return (f"batch {result.batch}: {result.field} amended from {result.old!r} to "
+            f"{result.new!r} ({result.evidence!r})")
 
 
 @text_of.register
@@ -133,7 +149,11 @@ def _(result: BatchView) -> str:
             f"{result.reserved} + held {result.held} + retired {result.retired} + "
             f"cancelled {result.cancelled}\n"
             f"  holders: {holders}\n"
-            f"  labels: {labels}")
+            f"  buffer {result.buffer} (in the registry's pool); reversed {result.reversed}, "
+            f"replaced {result.replaced}\n"
+            f"  labels: {labels}"
+            + "".join(f"\n  amended: {a['field']} from {a['from']!r} to {a['to']!r} "
+                      f"({a['evidence']!r})" for a in result.amendments))
 
 
 @text_of.register

@@ -13,9 +13,13 @@ from ledger.aggregates.batch import POOLS
 from ledger.errors import ConservationViolated, InvalidArgument
 from ledger.projections.runner import Database, Item, Projection
 from ledger.serials import SerialRange, ranges_from_lists, total
-from ledger.topics import BATCH_MOVES
+from ledger.topics import BATCH_MOVES, BATCH_REVERSAL_RECORDED
 
-COUNTS = ("minted", *POOLS)
+COUNTS = ("minted", *POOLS, "buffer", "reversed")
+"""What supply counts: ``minted`` and its pools (which add up to it), then the issuance's
+buffer (deposited in the registry's pool, not minted here) and the tonnes reported reversed."""
+ROW_NAMES = ("batch", "minted", *POOLS)
+"""The names of what ROW and MOVE return."""
 # --by: the columns grouped on, and the order of the groups.
 GROUPS = {
     "batch": ("batch, source, vintage", "MIN(position)"),
@@ -38,16 +42,17 @@ class Supply(Projection):
     """Where each batch's credits are: one row per batch."""
 
     name = "supply"
-    schema = 2  # 2: the cancelled column
+    schema = 3  # 2: the cancelled column; 3: buffer and reversed
     tables = ("supply",)
-    topics = BATCH_MOVES
+    topics = (*BATCH_MOVES, BATCH_REVERSAL_RECORDED)
     ddl = (
         # position: the batch's Minted notification, so batches list in mint order.
         "CREATE TABLE IF NOT EXISTS supply (batch_id TEXT PRIMARY KEY, "
         "batch TEXT NOT NULL UNIQUE, source TEXT NOT NULL, vintage INTEGER NOT NULL, "
         "operator TEXT NOT NULL, position BIGINT NOT NULL, minted BIGINT NOT NULL, "
         "available BIGINT NOT NULL, reserved BIGINT NOT NULL, held BIGINT NOT NULL, "
-        "retired BIGINT NOT NULL, cancelled BIGINT NOT NULL)",
+        "retired BIGINT NOT NULL, cancelled BIGINT NOT NULL, buffer BIGINT NOT NULL, "
+        "reversed BIGINT NOT NULL)",
     )
 
     def __init__(self) -> None:
@@ -72,10 +77,10 @@ class Supply(Projection):
         minted = SerialRange(e.serial_first, e.serial_last).count
         tx.execute(
             "INSERT INTO supply (batch_id, batch, source, vintage, operator, position, minted, "
-            "available, reserved, held, retired, cancelled) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0)",
+            "available, reserved, held, retired, cancelled, buffer, reversed) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?, 0)",
             [str(e.originator_id), e.reference, e.source, e.vintage, e.operator,
-             item.notification.id, minted, minted],
+             item.notification.id, minted, minted, int(e.document.get("buffer_quantity", 0))],
         )
 
     def reserved(self, tx: Database, item: Item) -> None:
@@ -97,6 +102,10 @@ class Supply(Projection):
     def cancelled(self, tx: Database, item: Item) -> None:
         self._move(tx, item, self._pool(tx, item, item.event.holder), "cancelled")
 
+    def reversalrecorded(self, tx: Database, item: Item) -> None:
+        tx.execute("UPDATE supply SET reversed = reversed + ? WHERE batch_id = ?",
+                   [item.event.quantity, str(item.event.originator_id)])
+
     def _pool(self, tx: Database, item: Item, holder: str) -> str:
         """The operator's unreserved credits are available; anyone else's are held."""
         batch_id = str(item.event.originator_id)
@@ -113,11 +122,11 @@ class Supply(Projection):
             change[from_pool] -= n
             change[to_pool] += n
             rows = tx.execute(MOVE, [*change.values(), batch_id])
-            check(dict(zip(("batch", *COUNTS), rows[0], strict=True)), item)
+            check(dict(zip(ROW_NAMES, rows[0], strict=True)), item)
             return
         if batch_id not in self._rows:
             rows = tx.execute(ROW, [batch_id])
-            self._rows[batch_id] = dict(zip(("batch", *COUNTS), rows[0], strict=True))
+            self._rows[batch_id] = dict(zip(ROW_NAMES, rows[0], strict=True))
         row = self._rows[batch_id]
         row[from_pool] = int(row[from_pool]) - n
         row[to_pool] = int(row[to_pool]) + n

@@ -8,6 +8,7 @@ hot standby) it reads them as they are too, and notes so with the projection's p
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ledger.aggregates.account import Account
@@ -40,14 +41,32 @@ def show_batch(uow: UnitOfWork, *, batch: str) -> BatchView:
     return BatchView(
         b.reference, b.source, b.registry, b.issuance_id, b.scope, b.vintage,
         b.serial_first, b.serial_last, t["minted"], t["available"], t["reserved"],
-        t["held"], t["retired"], t["cancelled"], b.holders(), dict(sorted(b.labels.items())),
-        list(b.label_history), minted_document(uow, batch=batch),
+        t["held"], t["retired"], t["cancelled"], b.holders(),
+        int(minted_document(uow, batch=batch).get("buffer_quantity", 0)), b.reversed,
+        sum(b.replaced_for.values()), dict(sorted(b.labels.items())),
+        list(b.label_history), current_document(uow, batch=batch), list(b.amendments),
     )
 
 
 def minted_document(uow: UnitOfWork, *, batch: str) -> dict[str, Any]:
     """The issuance document a batch was minted from, as its signed ``Minted`` event holds it."""
     document: dict[str, Any] = uow.events.first_event(uow.load_batch(batch).id).document
+    return document
+
+
+def current_document(uow: UnitOfWork, *, batch: str) -> dict[str, Any]:
+    """The issuance document with each amendment applied (fields as dotted paths)."""
+    document = minted_document(uow, batch=batch)
+    amended = uow.load_batch(batch).amended
+    if not amended:
+        return document
+    document = copy.deepcopy(document)
+    for field, value in amended.items():
+        *path, key = field.split(".")
+        here = document
+        for part in path:
+            here = here[part]
+        here[key] = value
     return document
 
 
@@ -137,7 +156,7 @@ def retirement_view(r: Retirement) -> RetirementView:
     blocks = [Block(r.batch, f, la) for f, la in r.blocks]
     return RetirementView(
         str(r.id), r.batch, r.source, r.vintage, r.holder, r.buyer, r.beneficiary, r.reason,
-        r.claim_period, r.quantity, blocks, r.created_on, list(r.labels),
+        r.claim_period, r.quantity, blocks, r.created_on, list(r.labels), r.replaces,
     )
 
 

@@ -188,7 +188,8 @@ class TestSupply:
             assert row == {"batch": view.batch, "source": view.source, "vintage": view.vintage,
                            "minted": view.minted, "available": view.available,
                            "reserved": view.reserved, "held": view.held,
-                           "retired": view.retired, "cancelled": view.cancelled}
+                           "retired": view.retired, "cancelled": view.cancelled,
+                           "buffer": view.buffer, "reversed": view.reversed}
 
     def test_rollups_by_source_and_vintage_sum_the_batches(
         self, ledger: UnitOfWork, db: Database, clock: Clock
