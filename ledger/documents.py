@@ -26,6 +26,13 @@ from ledger.parsing import first_unsafe, strict_json
 from ledger.serials.native import parse_native_serial
 
 KNOWN_REGISTRIES = ("art", "verra", "isometric", "puro")
+KILOGRAM_REGISTRIES = ("isometric",)
+"""Registries whose credits (serials) are kilograms of CO2e, not tonnes."""
+
+
+def unit_of(registry: str) -> str:
+    """The unit of a registry's credits: ``kg`` or ``t``."""
+    return "kg" if registry.casefold() in KILOGRAM_REGISTRIES else "t"
 
 MAX_DOCUMENT_BYTES = 1_000_000
 """The largest document file read (whitespace and all)."""
@@ -120,19 +127,26 @@ class Issuance(Model):
 
     @model_validator(mode="after")
     def _native_serial_agrees(self) -> Issuance:
-        """A registry whose serial format we know must say the same range as the integers.
-        Isometric numbers kilograms, not tonnes, so only its format is checked."""
+        """A registry whose serial format we know must say the same range as the integers,
+        in the batch's unit: Isometric's serials are kilograms, its range half-open."""
         if self.registry.casefold() not in KNOWN_REGISTRIES:
             return self
         native = parse_native_serial(self.serial_native, self.registry)
-        if native.serial_size_kg == 1000 and (native.first, native.last) != (
-            self.serial_first, self.serial_last
-        ):
+        if (native.first, native.last) != (self.serial_first, self.serial_last):
+            written = (f"{native.first}..{native.last}" if native.serial_size_kg == 1000 else
+                       f"{native.first}..{native.last} (kg; half-open, it ends at "
+                       f"{native.last + 1})")
             raise ValueError(
                 f"serial_native must name serials {self.serial_first}..{self.serial_last}, "
-                f"found {native.first}..{native.last} in {self.serial_native!r}"
+                f"found {written} in {self.serial_native!r}"
             )
         return self
+
+    @property
+    def unit(self) -> str:
+        """What one credit (one serial) is: ``kg`` on registries that count kilograms
+        (Isometric), else ``t`` (a tonne of CO2e)."""
+        return unit_of(self.registry)
 
     @property
     def reference(self) -> str:
@@ -195,10 +209,11 @@ class DacIssuance(Issuance):
 
     @model_validator(mode="after")
     def _net_removal_covers_quantity(self) -> DacIssuance:
-        if self.removal.net_tonnes < self.quantity:
+        per_tonne = 1000 if self.unit == "kg" else 1
+        if self.removal.net_tonnes * per_tonne < self.quantity:
             raise ValueError(
-                f"removal.net_tonnes must be >= quantity ({self.quantity}), "
-                f"found {self.removal.net_tonnes}"
+                f"removal.net_tonnes must cover quantity ({self.quantity} {self.unit}), "
+                f"found {self.removal.net_tonnes} t"
             )
         return self
 

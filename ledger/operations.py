@@ -45,6 +45,7 @@ class Reserve(Op):
     batch: str | None = None
     source: Literal["LEAF", "DAC"] | None = None
     expires_in: str = "7d"
+    unit: Literal["t", "kg"] | None = None
     require: list[str] = []
     idempotency_key: str | None = None
 

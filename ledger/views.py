@@ -68,6 +68,8 @@ class MintView(View):
     serial_first: int
     serial_last: int
     scope: str
+    unit: str = "t"
+    """What one credit (and one serial) is: ``t`` (tonne of CO2e) or ``kg``."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class ReservationView(View):
     blocks: list[Block]
     expires_at: datetime
     status: str
+    unit: str = "t"
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class TransferView(View):
     recipient: str
     quantity: int
     blocks: list[Block]
+    unit: str = "t"
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,7 @@ class RetirementView(View):
     labels: list[str]
     replaces: str | None = None
     """The retirement this one replaces after a reversal of its batch."""
+    unit: str = "t"
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,7 @@ class CancellationView(View):
     blocks: list[Block]
     cancelled_at: datetime
     labels: list[str]
+    unit: str = "t"
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,8 @@ class BatchView(View):
     """The issuance document as amended: the signed one with each amendment applied."""
     amendments: list[dict[str, Any]]
     """Every amendment: field, the value before (``from``) and after (``to``), evidence."""
+    unit: str = "t"
+    """What one credit (and one serial) is: ``t`` (tonne of CO2e) or ``kg``."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +188,7 @@ class ReversalView(View):
     evidence: str
     reversed: int
     replaced: int
+    unit: str = "t"
 
 
 @dataclass(frozen=True)
@@ -212,6 +221,7 @@ class BalanceLine(View):
     reserved: int
     retired: int
     cancelled: int
+    unit: str = "t"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from ledger.aggregates.snapshot import LedgerSnapshot
 from ledger.errors import InsufficientCredits, LabelConflict, LabelMissing
 from ledger.serials import BlockSet, SerialRange, ranges_from_lists, ranges_to_lists
 
+UNITS = ("t", "kg")
+"""What one credit of a batch is: a tonne of CO2e, or a kilogram (Isometric)."""
 AVAILABLE = "available"
 RESERVED = "reserved"
 RETIRED = "retired"
@@ -45,6 +47,7 @@ class CreditBatch(Aggregate):
         serial_last: int,
         operator: str,
         document: dict[str, Any],
+        unit: str = "t",
     ) -> None:
         self.reference = reference
         self.source = source
@@ -55,6 +58,9 @@ class CreditBatch(Aggregate):
         self.serial_first = serial_first
         self.serial_last = serial_last
         self.operator = operator
+        # What one serial is: "t" (a tonne of CO2e) or "kg"; batches minted before units
+        # were recorded are tonnes.
+        self.unit = unit
         # The issuance document stays in the signed Minted event only: it is large, never
         # changes, and every load would copy it.
         self.pools: dict[str, BlockSet] = {
@@ -84,6 +90,7 @@ class CreditBatch(Aggregate):
         state.setdefault("held_total", sum(
             b.count for k, b in state["pools"].items() if k.startswith(HELD)))
         state.setdefault("cancelled_by", {})
+        state.setdefault("unit", "t")
         state.setdefault("labels", {})
         state.setdefault("label_history", [])
         state.setdefault("amended", {})
@@ -207,8 +214,8 @@ class CreditBatch(Aggregate):
         self._amended(field, old, new, evidence)
 
     def record_reversal(self, reversal_id: UUID, quantity: int, evidence: str) -> None:
-        """A reported loss of ``quantity`` tonnes the batch's credits stood for (a fire, a
-        leak): at most what was minted, all reversals together."""
+        """A reported loss of ``quantity`` (in the batch's unit) its credits stood for (a fire,
+        a leak): at most what was minted, all reversals together."""
         if self.reversed + quantity > self.minted:
             raise InsufficientCredits(
                 f"batch {self.reference}: expected reversals of at most the {self.minted} "

@@ -31,6 +31,7 @@ class Cancellation(Aggregate):
         blocks: list[list[int]],
         idempotency_key: str | None,
         labels: list[str] | None = None,
+        unit: str = "t",
     ) -> None:
         self.batch = batch
         self.source = source
@@ -45,3 +46,4 @@ class Cancellation(Aggregate):
         # The labels the batch carried at that moment (absent from events recorded before
         # labels existed).
         self.labels = labels or []
+        self.unit = unit  # of quantity and blocks: the batch's ("t" when not recorded)

@@ -24,12 +24,14 @@ class Reservation(Aggregate):
         blocks: list[dict[str, Any]],
         expires_at: datetime,
         request: dict[str, Any],
+        unit: str = "t",
     ) -> None:
         self.buyer = buyer
         self.quantity = quantity
         self.blocks = blocks
         self.expires_at = expires_at
         self.request = request
+        self.unit = unit  # of quantity and blocks: the batch's ("t" when not recorded)
         self.status = OPEN
         self.ended_at: datetime | None = None
 

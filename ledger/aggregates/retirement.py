@@ -28,6 +28,7 @@ class Retirement(Aggregate):
         idempotency_key: str | None,
         labels: list[str] | None = None,
         replaces: str | None = None,
+        unit: str = "t",
     ) -> None:
         self.batch = batch
         self.source = source
@@ -45,3 +46,4 @@ class Retirement(Aggregate):
         self.labels = labels or []
         # The retirement this one replaces after a reversal of its batch, if any.
         self.replaces = replaces
+        self.unit = unit  # of quantity and blocks: the batch's ("t" when not recorded)

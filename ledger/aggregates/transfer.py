@@ -18,6 +18,7 @@ class Transfer(Aggregate):
         quantity: int,
         blocks: list[list[int]],
         idempotency_key: str | None,
+        unit: str = "t",
     ) -> None:
         self.batch = batch
         self.sender = sender
@@ -25,3 +26,4 @@ class Transfer(Aggregate):
         self.quantity = quantity
         self.blocks = blocks
         self.idempotency_key = idempotency_key
+        self.unit = unit  # of quantity and blocks: the batch's ("t" when not recorded)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from ledger.aggregates.cancellation import KINDS
-from ledger.cli.options import Whole, idempotent, renders, requires, with_unit
+from ledger.cli.options import amount, idempotent, renders, requires, with_unit
+from ledger.quantities import Amount
 from ledger.usecases import cancellations
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import CancellationView
@@ -15,7 +16,6 @@ from ledger.views import CancellationView
 @click.option("--holder", required=True,
               help="Whose credits: the operator (its unreserved inventory) or a holder.")
 @click.option("--batch", required=True)
-@click.option("--quantity", type=Whole(), required=True)
 @click.option("--type", "kind", type=click.Choice(KINDS), required=True,
               help="What it is for: compliance (e.g. CORSIA), correction, registry-transfer, "
                    "buffer or other.")
@@ -26,7 +26,8 @@ from ledger.views import CancellationView
 @renders()
 @with_unit()
 @idempotent
-def cancel(uow: UnitOfWork, holder: str, batch: str, quantity: int, kind: str, reason: str,
+@amount
+def cancel(uow: UnitOfWork, holder: str, batch: str, quantity: Amount, kind: str, reason: str,
            details: str, require: tuple[str, ...], idempotency_key: str) -> CancellationView:
     """Cancel credits without a claim (compliance such as CORSIA, correction, registry
     transfer, buffer). Terminal: no beneficiary, and the credits never move again."""

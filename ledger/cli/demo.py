@@ -19,6 +19,7 @@ import click
 from ledger.cli.text import text_of
 from ledger.documents import parse_issuance
 from ledger.errors import InvalidArgument, LedgerError
+from ledger.quantities import Tonnes
 from ledger.settings import Settings
 from ledger.transparency.bundle import bundle_json
 from ledger.transparency.verify import verify_bundle
@@ -83,13 +84,17 @@ def story(uow: UnitOfWork, where: Path) -> None:
     print(f"A fresh ledger in {where} (SQLite), every event signed by the operator's key "
           f"{uow.keyring.require_signer().public.verifier_key}")
 
-    step("1. Mint a LEAF batch (ART registry, TREES 2.0) and a DAC batch (Puro.earth)")
+    step("1. Mint a LEAF batch (ART registry, TREES 2.0), a DAC batch (Puro.earth, tonnes) and "
+         "a DAC batch counted in kilograms (Isometric)")
     leaf = minting.mint(uow, document=parse_issuance(example("leaf-issuance.json"),
                                                      "leaf-issuance.json"))
     dac = minting.mint(uow, document=parse_issuance(example("dac-issuance.json"),
                                                     "dac-issuance.json"))
+    iso = minting.mint(uow, document=parse_issuance(example("isometric-issuance.json"),
+                                                    "isometric-issuance.json"))
     print(text_of(leaf))
     print(text_of(dac))
+    print(text_of(iso))
 
     step("2. Open buyer accounts: the policy admits Climate Pledge signatories "
          "or buyers with Scope 1, 2 and 3 targets")
@@ -122,7 +127,8 @@ def story(uow: UnitOfWork, where: Path) -> None:
     print(text_of(holdings.transfer(uow, sender="northwind", recipient="contoso",
                                     batch=leaf.batch, quantity=1000)))
 
-    step("6. Retire: Northwind 2,500 LEAF for its 2025 claim; Contoso 1,200 DAC removals")
+    step("6. Retire: Northwind 2,500 LEAF for its 2025 claim; Contoso 1,200 DAC removals, and "
+         "1.5 t (1,500 kg) of Isometric removals")
     print(text_of(holdings.retire(
         uow, holder="northwind", batch=leaf.batch, quantity=2500,
         beneficiary="Northwind Logistics Inc.",
@@ -132,6 +138,10 @@ def story(uow: UnitOfWork, where: Path) -> None:
         uow, holder="contoso", batch=dac.batch, quantity=1200, beneficiary="Contoso Foods plc",
         reason="Net-zero pathway: durable removals for residual emissions",
         claim_period="2025")))
+    print(text_of(holdings.retire(
+        uow, holder="operator", batch=iso.batch, quantity=Tonnes("1.5"),
+        beneficiary="Contoso Foods plc", on_behalf_of="contoso",
+        reason="Durable removals, bought by the kilogram", claim_period="2025")))
     refused("retired credits are final", lambda: holdings.transfer(
         uow, sender="contoso", recipient="northwind", batch=dac.batch, quantity=1))
 
@@ -149,7 +159,7 @@ def story(uow: UnitOfWork, where: Path) -> None:
 
     step("8. Where every credit is now "
          "(minted = available + reserved + held + retired + cancelled)")
-    for batch in (leaf.batch, dac.batch):
+    for batch in (leaf.batch, dac.batch, iso.batch):
         print(text_of(reads.show_batch(uow, batch=batch)))
     for holder in ("northwind", "contoso", "operator"):
         print(text_of(reads.balance(uow, holder=holder)))

@@ -85,6 +85,28 @@ def new_idempotency_key() -> str:
     return f"key-{secrets.token_hex(10)}"
 
 
+def amount(command: F) -> F:
+    """``--quantity N`` (whole, in the batch's unit) or ``--tonnes T`` (a decimal that must
+    be whole in that unit: 1.25 is 1250 kg, and refused for a batch in tonnes): the command
+    gets ``quantity``, an int or a :class:`~ledger.quantities.Tonnes`."""
+    from ledger.errors import InvalidArgument
+    from ledger.quantities import Tonnes
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, quantity: int | None, tonnes: str | None, **kwargs: Any) -> Any:
+        if (quantity is None) == (tonnes is None):
+            found = "both" if tonnes is not None else "neither"
+            raise InvalidArgument(f"--quantity or --tonnes: expected one, found {found}")
+        return command(*args, quantity=Tonnes(tonnes) if tonnes is not None else quantity,
+                       **kwargs)
+
+    wrapped = click.option("--tonnes", metavar="T",
+                           help="Or the quantity in tonnes of CO2e, e.g. 1.25 (exact in the "
+                                "batch's unit).")(wrapper)
+    return click.option("--quantity", type=Whole(),
+                        help="Credits, a whole number in the batch's unit (t or kg).")(wrapped)  # type: ignore[return-value]
+
+
 def requires(command: F) -> F:
     """``--require LABEL`` (repeatable): the batch must carry each label (``label_missing``
     otherwise)."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ledger.cli.options import Whole, idempotent, renders, requires, with_unit
+from ledger.cli.options import amount, idempotent, renders, requires, with_unit
+from ledger.quantities import Amount
 from ledger.usecases import holdings
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import RetirementView
@@ -13,7 +14,6 @@ from ledger.views import RetirementView
 @click.command()
 @click.option("--holder", required=True)
 @click.option("--batch", required=True)
-@click.option("--quantity", type=Whole(), required=True)
 @click.option("--beneficiary", required=True)
 @click.option("--reason", required=True)
 @click.option("--claim-period", required=True, metavar="YYYY")
@@ -22,7 +22,8 @@ from ledger.views import RetirementView
 @renders()
 @with_unit()
 @idempotent
-def retire(uow: UnitOfWork, holder: str, batch: str, quantity: int, beneficiary: str,
+@amount
+def retire(uow: UnitOfWork, holder: str, batch: str, quantity: Amount, beneficiary: str,
            reason: str, claim_period: str, on_behalf_of: str | None, require: tuple[str, ...],
            idempotency_key: str) -> RetirementView:
     """Retire held credits for a beneficiary. Final."""

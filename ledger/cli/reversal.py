@@ -17,7 +17,8 @@ def reversal() -> None:
 
 @reversal.command("record")
 @click.option("--batch", required=True)
-@click.option("--quantity", type=Whole(), required=True, help="Tonnes reported lost.")
+@click.option("--quantity", type=Whole(), required=True,
+              help="How much was reported lost, in the batch's unit.")
 @click.option("--evidence", required=True, help="The registry's reversal report, …")
 @renders()
 @with_unit()

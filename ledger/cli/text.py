@@ -66,13 +66,21 @@ def _(result: list) -> str:  # type: ignore[type-arg]
     return "\n".join(text_of(r) for r in result) or "nothing to do"
 
 
+def credits(quantity: int, unit: str) -> str:
+    """A quantity as people read it: whole credits (tonnes), or kilograms with the tonnes they
+    make to three decimals."""
+    if unit == "kg":
+        return f"{quantity} kg ({quantity // 1000}.{quantity % 1000:03d} t)"
+    return f"{quantity} credits"
+
+
 def blocks_text(blocks: Sequence[Block]) -> str:
     return ", ".join(f"{b.batch} [{b.first}..{b.last}]" for b in blocks)
 
 
 @text_of.register
 def _(result: MintView) -> str:
-    return (f"minted {result.batch} ({result.source}): {result.quantity} credits, "
+    return (f"minted {result.batch} ({result.source}): {credits(result.quantity, result.unit)}, "
             f"serials {result.serial_first}..{result.serial_last} in scope {result.scope}")
 
 
@@ -86,21 +94,24 @@ def _(result: AccountView) -> str:
 
 @text_of.register
 def _(result: ReservationView) -> str:
-    return (f"reservation {result.reservation} {result.status}: {result.quantity} credits "
+    return (f"reservation {result.reservation} {result.status}: "
+            f"{credits(result.quantity, result.unit)} "
             f"for {result.buyer}, expires {result.expires_at:%Y-%m-%d %H:%M UTC}\n"
             f"  blocks: {blocks_text(result.blocks)}")
 
 
 @text_of.register
 def _(result: TransferView) -> str:
-    return (f"transfer {result.transfer}: {result.quantity} credits of {result.batch} "
+    return (f"transfer {result.transfer}: {credits(result.quantity, result.unit)} of "
+            f"{result.batch} "
             f"from {result.sender} to {result.recipient}\n"
             f"  blocks: {blocks_text(result.blocks)}")
 
 
 @text_of.register
 def _(result: RetirementView) -> str:
-    return (f"retirement {result.retirement}: {result.quantity} credits of {result.batch} "
+    return (f"retirement {result.retirement}: {credits(result.quantity, result.unit)} of "
+            f"{result.batch} "
             f"retired by {result.holder} for {result.buyer}, beneficiary "
             f"{result.beneficiary!r}, claim period {result.claim_period}, reason "
             f"{result.reason!r}\n  blocks: {blocks_text(result.blocks)}"
@@ -111,7 +122,8 @@ def _(result: RetirementView) -> str:
 @text_of.register
 def _(result: CancellationView) -> str:
     details = f", details {result.details!r}" if result.details else ""
-    return (f"cancellation {result.cancellation} ({result.type}): {result.quantity} credits of "
+    return (f"cancellation {result.cancellation} ({result.type}): "
+            f"{credits(result.quantity, result.unit)} of "
             f"{result.batch} cancelled by {result.holder}, reason {result.reason!r}{details}\n"
             f"  blocks: {blocks_text(result.blocks)}{labels_text(result.labels)}")
 
@@ -122,7 +134,8 @@ def labels_text(labels: Sequence[str]) -> str:
 
 @text_of.register
 def _(result: ReversalView) -> str:
-    return (f"reversal {result.reversal}: {result.quantity} tonnes of {result.batch} reported "
+    return (f"reversal {result.reversal}: {result.quantity} {result.unit} of {result.batch} "
+            f"reported "
             f"lost ({result.evidence!r}); the batch: {result.reversed} reversed, "
             f"{result.replaced} replaced")
 
@@ -144,7 +157,8 @@ def _(result: BatchView) -> str:
     holders = ", ".join(f"{h} {n}" for h, n in sorted(result.holders.items())) or "none"
     labels = ", ".join(f"{k} (from {v})" for k, v in result.labels.items()) or "none"
     return (f"batch {result.batch} ({result.source}, vintage {result.vintage}, "
-            f"serials {result.serial_first}..{result.serial_last})\n"
+            f"serials {result.serial_first}..{result.serial_last}"
+            f"{', in kg' if result.unit == 'kg' else ''})\n"
             f"  minted {result.minted} = available {result.available} + reserved "
             f"{result.reserved} + held {result.held} + retired {result.retired} + "
             f"cancelled {result.cancelled}\n"
@@ -160,9 +174,10 @@ def _(result: BatchView) -> str:
 def _(result: BalanceView) -> str:
     if not result.batches:
         return f"{result.holder}: no credits"
-    rows = [(b.batch, b.available, b.reserved, b.retired, b.cancelled) for b in result.batches]
+    rows = [(b.batch, b.unit, b.available, b.reserved, b.retired, b.cancelled)
+            for b in result.batches]
     return f"{result.holder}\n" + table(
-        ("batch", "available", "reserved", "retired", "cancelled"), rows)
+        ("batch", "unit", "available", "reserved", "retired", "cancelled"), rows)
 
 
 @text_of.register
@@ -175,7 +190,8 @@ def _(result: SupplyView) -> str:
 def _(result: RetirementsView) -> str:
     if not result.retirements:
         return "no retirements"
-    rows = [[r["retired_at"][:10], r["buyer"], r["beneficiary"], r["batch"], r["quantity"],
+    rows = [[r["retired_at"][:10], r["buyer"], r["beneficiary"], r["batch"],
+             f"{r['quantity']} {r['unit']}",
              ", ".join(f"{f}..{la}" for f, la in r["blocks"]), r["claim_period"], r["reason"]]
             for r in result.retirements]
     parts = [table(["date", "buyer", "beneficiary", "batch", "quantity", "serials",
@@ -183,7 +199,8 @@ def _(result: RetirementsView) -> str:
     for by, totals in (("year", result.totals_by_year), ("source", result.totals_by_source)):
         parts.append(f"totals by {by}\n" + table(
             ["buyer", by, "quantity", "retirements"],
-            [[t["buyer"], t[by], t["quantity"], t["retirements"]] for t in totals]))
+            [[t["buyer"], t[by], f"{t['quantity']} {t['unit']}", t["retirements"]]
+             for t in totals]))
     return "\n\n".join(parts)
 
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from ledger.cli.options import Whole, renders
-from ledger.cli.text import shown, text_of
+from ledger.cli.text import credits, shown, text_of
 from ledger.errors import CheckpointInvalid, InvalidArgument, ProofMalformed
 from ledger.parsing import read_file
 from ledger.signing.keys import TrustedKey, read_trust
@@ -161,7 +161,8 @@ def _(result: VerifiedRetirement) -> str:
     on_behalf = f" on behalf of {shown(s.buyer)}" if s.buyer != s.holder else ""
     labels = f", labels {shown(', '.join(s.labels) or 'none')}" if s.labels is not None else ""
     return (
-        f"verified: {shown(s.holder)} retired {s.quantity} credits of {shown(s.batch)} "
+        f"verified: {shown(s.holder)} retired {credits(s.quantity, s.unit or 't')} of "
+        f"{shown(s.batch)} "
         f"({shown(s.source)}, vintage {s.vintage}, serials {serials}){on_behalf} for "
         f"{s.beneficiary!r}, claim period {shown(s.claim_period)}{labels}, at "
         f"{shown(s.retired_at)} "

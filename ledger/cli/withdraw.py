@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ledger.cli.options import Whole, idempotent, renders, with_unit
+from ledger.cli.options import amount, idempotent, renders, with_unit
+from ledger.quantities import Amount
 from ledger.usecases import cancellations
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import CancellationView
@@ -12,12 +13,12 @@ from ledger.views import CancellationView
 
 @click.command()
 @click.option("--batch", required=True)
-@click.option("--quantity", type=Whole(), required=True)
 @click.option("--reason", required=True)
 @renders()
 @with_unit()
 @idempotent
-def withdraw(uow: UnitOfWork, batch: str, quantity: int, reason: str,
+@amount
+def withdraw(uow: UnitOfWork, batch: str, quantity: Amount, reason: str,
              idempotency_key: str) -> CancellationView:
     """Withdraw unsold credits the registry took back (a correction cancellation). Only the
     operator's unreserved inventory: nothing a buyer holds or has reserved."""

@@ -31,14 +31,15 @@ class Balances(Projection):
     """Balances per holder and batch, and the holders (accounts) there are."""
 
     name = "balances"
-    schema = 2  # 2: the cancelled column
+    schema = 3  # 2: the cancelled column; 3: each batch's unit
     tables = ("balances", "balance_batches", "balance_holders")
     topics = (ACCOUNT_OPENED, *BATCH_MOVES)
     ddl = (
         "CREATE TABLE IF NOT EXISTS balance_holders (holder TEXT PRIMARY KEY, role TEXT NOT NULL)",
         # position: the batch's Minted notification, so lines list batches in mint order.
         "CREATE TABLE IF NOT EXISTS balance_batches (batch_id TEXT PRIMARY KEY, "
-        "batch TEXT NOT NULL UNIQUE, operator TEXT NOT NULL, position BIGINT NOT NULL)",
+        "batch TEXT NOT NULL UNIQUE, operator TEXT NOT NULL, position BIGINT NOT NULL, "
+        "unit TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS balances (holder TEXT NOT NULL, batch TEXT NOT NULL, "
         "available BIGINT NOT NULL, reserved BIGINT NOT NULL, retired BIGINT NOT NULL, "
         "cancelled BIGINT NOT NULL, PRIMARY KEY (holder, batch))",
@@ -79,8 +80,10 @@ class Balances(Projection):
     def minted(self, tx: Database, item: Item) -> None:
         e = item.event
         tx.execute(
-            "INSERT INTO balance_batches (batch_id, batch, operator, position) VALUES (?, ?, ?, ?)",
-            [str(e.originator_id), e.reference, e.operator, item.notification.id],
+            "INSERT INTO balance_batches (batch_id, batch, operator, position, unit) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [str(e.originator_id), e.reference, e.operator, item.notification.id,
+             getattr(e, "unit", "t")],
         )
         minted = SerialRange(e.serial_first, e.serial_last).count
         self._add(tx, e.operator, e.reference, minted, 0, 0)
@@ -137,13 +140,15 @@ def balance(db: Database, holder: str) -> BalanceView:
     if not db.execute("SELECT 1 FROM balance_holders WHERE holder = ?", [holder]):
         raise AccountNotFound(f"no account with handle {holder!r}")
     rows = db.execute(
-        "SELECT b.batch, b.available, b.reserved, b.retired, b.cancelled FROM balances b "
+        "SELECT b.batch, b.available, b.reserved, b.retired, b.cancelled, m.unit "
+        "FROM balances b "
         "JOIN balance_batches m ON m.batch = b.batch "
         "WHERE b.holder = ? AND (b.available <> 0 OR b.reserved <> 0 OR b.retired <> 0 "
         "OR b.cancelled <> 0) ORDER BY m.position",
         [holder],
     )
-    return BalanceView(holder, [BalanceLine(r[0], *map(int, r[1:])) for r in rows])
+    return BalanceView(holder, [
+        BalanceLine(r[0], int(r[1]), int(r[2]), int(r[3]), int(r[4]), r[5]) for r in rows])
 
 
 def balances(db: Database) -> list[BalanceView]:

@@ -13,7 +13,7 @@ from ledger.topics import RETIREMENT_RECORDED
 
 COLUMNS = (
     "retirement", "retired_at", "year", "buyer", "holder", "beneficiary", "batch", "source",
-    "vintage", "quantity", "blocks", "reason", "claim_period",
+    "vintage", "quantity", "unit", "blocks", "reason", "claim_period",
 )
 TOTALS = {"year": "year", "source": "source"}
 
@@ -22,6 +22,7 @@ class Retirements(Projection):
     """One row per retirement; retirements are final, so rows are only ever inserted."""
 
     name = "retirements"
+    schema = 2  # 2: unit
     tables = ("retirements",)
     topics = (RETIREMENT_RECORDED,)
     ddl = (
@@ -31,7 +32,7 @@ class Retirements(Projection):
         "buyer TEXT NOT NULL, holder TEXT NOT NULL, beneficiary TEXT NOT NULL, "
         "batch TEXT NOT NULL, source TEXT NOT NULL, vintage INTEGER NOT NULL, "
         "quantity BIGINT NOT NULL, blocks TEXT NOT NULL, reason TEXT NOT NULL, "
-        "claim_period TEXT NOT NULL)",
+        "claim_period TEXT NOT NULL, unit TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS retirements_by_buyer ON retirements (buyer, year)",
     )
 
@@ -39,11 +40,12 @@ class Retirements(Projection):
         e = item.event
         tx.execute(
             "INSERT INTO retirements (position, retirement, retired_at, year, buyer, holder, "
-            "beneficiary, batch, source, vintage, quantity, blocks, reason, claim_period) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "beneficiary, batch, source, vintage, quantity, blocks, reason, claim_period, unit) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [item.notification.id, str(e.originator_id), e.timestamp.isoformat(),
              e.timestamp.year, e.buyer, e.holder, e.beneficiary, e.batch, e.source, e.vintage,
-             e.quantity, json.dumps(e.blocks), e.reason, e.claim_period],
+             e.quantity, json.dumps(e.blocks), e.reason, e.claim_period,
+             getattr(e, "unit", "t")],
         )
 
 
@@ -99,14 +101,22 @@ def retirements(db: Database, buyer: str | None = None, year: int | None = None)
 def totals(
     db: Database, by: str, buyer: str | None = None, year: int | None = None
 ) -> list[dict[str, Any]]:
-    """Credits retired per buyer and ``year`` or ``source`` (and how many retirements)."""
+    """Credits retired per buyer and ``year`` or ``source`` (and how many retirements), in
+    the retirements' unit: a group mixing tonnes and kilograms sums in kilograms."""
     key = TOTALS[by]  # an identifier from our own table, never input
     condition, params = where(buyer, year)
     rows = db.execute(
-        f"SELECT buyer, {key}, SUM(quantity), COUNT(*) FROM retirements WHERE {condition} "
-        f"GROUP BY buyer, {key} ORDER BY buyer, {key}",
+        f"SELECT buyer, {key}, unit, SUM(quantity), COUNT(*) FROM retirements "
+        f"WHERE {condition} GROUP BY buyer, {key}, unit ORDER BY buyer, {key}, unit",
         params,
     )
-    return [
-        {"buyer": b, by: k, "quantity": int(q), "retirements": int(c)} for b, k, q, c in rows
-    ]
+    found: dict[tuple[str, Any], dict[str, Any]] = {}
+    for b, k, unit, q, c in rows:
+        row = found.setdefault((b, k), {"buyer": b, by: k, "quantity": 0, "unit": unit,
+                                        "retirements": 0})
+        if row["unit"] != unit:  # tonnes and kilograms: in kilograms
+            row["quantity"], row["unit"] = row["quantity"] * (1000 if row["unit"] == "t"
+                                                              else 1), "kg"
+        row["quantity"] += int(q) * (1000 if unit == "t" and row["unit"] == "kg" else 1)
+        row["retirements"] += int(c)
+    return list(found.values())

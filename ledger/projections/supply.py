@@ -20,11 +20,11 @@ COUNTS = ("minted", *POOLS, "buffer", "reversed")
 buffer (deposited in the registry's pool, not minted here) and the tonnes reported reversed."""
 ROW_NAMES = ("batch", "minted", *POOLS)
 """The names of what ROW and MOVE return."""
-# --by: the columns grouped on, and the order of the groups.
+# --by: the keys of each group (batches list in mint order, groups by key).
 GROUPS = {
-    "batch": ("batch, source, vintage", "MIN(position)"),
-    "source": ("source", "source"),
-    "vintage": ("vintage", "vintage"),
+    "batch": ("batch", "source", "vintage"),
+    "source": ("source",),
+    "vintage": ("vintage",),
 }
 
 ROW = ("SELECT batch, minted, available, reserved, held, retired, cancelled FROM supply "
@@ -42,7 +42,7 @@ class Supply(Projection):
     """Where each batch's credits are: one row per batch."""
 
     name = "supply"
-    schema = 3  # 2: the cancelled column; 3: buffer and reversed
+    schema = 4  # 2: the cancelled column; 3: buffer and reversed; 4: unit
     tables = ("supply",)
     topics = (*BATCH_MOVES, BATCH_REVERSAL_RECORDED)
     ddl = (
@@ -52,7 +52,7 @@ class Supply(Projection):
         "operator TEXT NOT NULL, position BIGINT NOT NULL, minted BIGINT NOT NULL, "
         "available BIGINT NOT NULL, reserved BIGINT NOT NULL, held BIGINT NOT NULL, "
         "retired BIGINT NOT NULL, cancelled BIGINT NOT NULL, buffer BIGINT NOT NULL, "
-        "reversed BIGINT NOT NULL)",
+        "reversed BIGINT NOT NULL, unit TEXT NOT NULL)",
     )
 
     def __init__(self) -> None:
@@ -77,10 +77,11 @@ class Supply(Projection):
         minted = SerialRange(e.serial_first, e.serial_last).count
         tx.execute(
             "INSERT INTO supply (batch_id, batch, source, vintage, operator, position, minted, "
-            "available, reserved, held, retired, cancelled, buffer, reversed) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?, 0)",
+            "available, reserved, held, retired, cancelled, buffer, reversed, unit) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?, 0, ?)",
             [str(e.originator_id), e.reference, e.source, e.vintage, e.operator,
-             item.notification.id, minted, minted, int(e.document.get("buffer_quantity", 0))],
+             item.notification.id, minted, minted, int(e.document.get("buffer_quantity", 0)),
+             getattr(e, "unit", "t")],
         )
 
     def reserved(self, tx: Database, item: Item) -> None:
@@ -151,15 +152,26 @@ def check(row: dict[str, Any], item: Item) -> None:
 
 
 def supply(db: Database, by: str = "batch") -> list[dict[str, Any]]:
-    """Supply per batch (in mint order), or summed by ``source`` or ``vintage``."""
+    """Supply per batch (in mint order), or summed by ``source`` or ``vintage``. Every row
+    names its ``unit``: a group of batches in one unit sums in it; a group mixing tonnes and
+    kilograms sums in kilograms (a tonne is 1,000), so no figure adds unlike units."""
     if by not in GROUPS:
         raise InvalidArgument(f"--by: expected one of {', '.join(GROUPS)}, found {by!r}")
-    keys, order = GROUPS[by]
-    sums = ", ".join(f"SUM({c})" for c in COUNTS)
-    # Identifiers come from GROUPS and COUNTS, never from input.
-    rows = db.execute(f"SELECT {keys}, {sums} FROM supply GROUP BY {keys} ORDER BY {order}")
-    names = [*keys.split(", "), *COUNTS]
-    return [
-        {n: (int(v) if n in COUNTS or n == "vintage" else v) for n, v in zip(names, r, strict=True)}
-        for r in rows
-    ]
+    rows = db.execute(
+        "SELECT batch, source, vintage, unit, minted, available, reserved, held, retired, "
+        "cancelled, buffer, reversed FROM supply ORDER BY position")
+    batches = [{"batch": r[0], "source": r[1], "vintage": int(r[2]), "unit": r[3],
+                **{c: int(v) for c, v in zip(COUNTS, r[4:], strict=True)}} for r in rows]
+    if by == "batch":
+        return batches
+    key = GROUPS[by][0]
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for row in batches:
+        groups.setdefault(row[key], []).append(row)
+    summed = []
+    for value, members in sorted(groups.items()):
+        unit = members[0]["unit"] if len({m["unit"] for m in members}) == 1 else "kg"
+        scale = {m["batch"]: 1000 if m["unit"] == "t" and unit == "kg" else 1 for m in members}
+        summed.append({key: value, "unit": unit, **{
+            c: sum(m[c] * scale[m["batch"]] for m in members) for c in COUNTS}})
+    return summed

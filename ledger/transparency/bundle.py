@@ -65,7 +65,8 @@ class RetirementSummary(_Model):
     beneficiary: str
     buyer: str = Field(description="The eligible buyer the credits were retired for.")
     holder: str = Field(description="The account the credits were retired from.")
-    quantity: int = Field(description="Credits retired, one tonne of CO2e each.")
+    quantity: int = Field(description="Credits retired, in `unit` (a tonne of CO2e each when "
+                          "the proof names no unit).")
     batch: str
     source: str = Field(description="LEAF (ART TREES) or DAC.")
     vintage: int
@@ -77,6 +78,10 @@ class RetirementSummary(_Model):
         default=None, description="The labels the batch carried when the credits were "
         "retired (CORSIA phase, Article 6, corresponding adjustment, CCP); absent from proofs "
         "of retirements recorded before labels existed.")
+    unit: Literal["t", "kg"] | None = Field(
+        default=None, description="What one credit of `quantity` and one serial of `blocks` "
+        "is: `t` (a tonne of CO2e) or `kg`; absent from proofs of retirements recorded "
+        "before units were (tonnes).")
 
 
 class SignedEvent(_Model):
@@ -116,6 +121,10 @@ _SAME_NAME_FIELDS = (
 )
 
 
+_OPTIONAL_FIELDS = ("labels", "unit")
+"""Summary fields a signed retirement recorded before they existed does not carry."""
+
+
 def summary_of(envelope_fields: Mapping[str, Any]) -> RetirementSummary:
     """The summary a signed retirement envelope says; ValueError when a field is missing or
     of the wrong type."""
@@ -126,7 +135,7 @@ def summary_of(envelope_fields: Mapping[str, Any]) -> RetirementSummary:
             **{name: event[name] for name in _SAME_NAME_FIELDS},
             "blocks": [{"first": first, "last": last} for first, last in event["blocks"]],
             "retired_at": event["timestamp"],
-            **({"labels": event["labels"]} if "labels" in event else {}),
+            **{name: event[name] for name in _OPTIONAL_FIELDS if name in event},
         })
     except KeyError as error:
         raise ValueError(f"the signed event has no field {error}") from None

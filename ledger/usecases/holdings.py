@@ -11,14 +11,16 @@ from ledger import ids
 from ledger.aggregates.retirement import Retirement
 from ledger.aggregates.transfer import Transfer
 from ledger.errors import InvalidArgument
+from ledger.quantities import Amount
 from ledger.usecases.accounts import eligible_buyer
 from ledger.usecases.labelling import check_labels, required
 from ledger.usecases.reads import retirement_view, transfer_view
 from ledger.usecases.rules import (
+    check_amount,
     check_idempotency_key,
-    check_quantity,
     check_text,
     same_request,
+    whole,
 )
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import RetirementView, TransferView
@@ -26,11 +28,11 @@ from ledger.views import RetirementView, TransferView
 CLAIM_PERIOD = re.compile(r"(19|20|21)[0-9][0-9]")
 
 
-def transfer(uow: UnitOfWork, *, sender: str, recipient: str, batch: str, quantity: int,
+def transfer(uow: UnitOfWork, *, sender: str, recipient: str, batch: str, quantity: Amount,
              idempotency_key: str | None = None) -> TransferView:
     """Move ``quantity`` of the sender's credits of ``batch`` (lowest serials first) to the
     recipient, who must be an eligible buyer when it is one."""
-    check_quantity(quantity)
+    check_amount(quantity)
     check_idempotency_key(idempotency_key)
     if sender == recipient:
         raise InvalidArgument(f"--to: expected a holder other than --from, found {sender!r}")
@@ -41,7 +43,8 @@ def transfer(uow: UnitOfWork, *, sender: str, recipient: str, batch: str, quanti
             same_request(
                 {"from": done.sender, "to": done.recipient, "batch": done.batch,
                  "quantity": done.quantity},
-                {"from": sender, "to": recipient, "batch": batch, "quantity": quantity},
+                {"from": sender, "to": recipient, "batch": batch,
+                 "quantity": whole(quantity, done.unit)},
                 idempotency_key,
             )
             return [], transfer_view(done)
@@ -49,17 +52,19 @@ def transfer(uow: UnitOfWork, *, sender: str, recipient: str, batch: str, quanti
         if uow.load_account(recipient).role == "buyer":
             eligible_buyer(uow, recipient)
         loaded = uow.load_batch(batch)
-        blocks = loaded.transfer_lowest(tid, sender, recipient, quantity)
+        n = whole(quantity, loaded.unit)
+        blocks = loaded.transfer_lowest(tid, sender, recipient, n)
         record = Transfer(
-            id=tid, batch=batch, sender=sender, recipient=recipient, quantity=quantity,
+            id=tid, batch=batch, sender=sender, recipient=recipient, quantity=n,
             blocks=[b.to_list() for b in blocks], idempotency_key=idempotency_key,
+            unit=loaded.unit,
         )
         return [record, loaded], transfer_view(record)
 
     return uow.atomically(decide)
 
 
-def retire(uow: UnitOfWork, *, holder: str, batch: str, quantity: int, beneficiary: str,
+def retire(uow: UnitOfWork, *, holder: str, batch: str, quantity: Amount, beneficiary: str,
            reason: str, claim_period: str, on_behalf_of: str | None = None,
            require: list[str] | tuple[str, ...] = (),
            idempotency_key: str | None = None) -> RetirementView:
@@ -67,7 +72,7 @@ def retire(uow: UnitOfWork, *, holder: str, batch: str, quantity: int, beneficia
     beneficiary, on behalf of an eligible buyer: the holder itself, or ``on_behalf_of`` when
     the operator retires from its inventory. Final. The batch must carry every label of
     ``require``; the retirement records the labels it carries."""
-    check_quantity(quantity)
+    check_amount(quantity)
     needed = check_labels("--require", list(require))
     check_text("--beneficiary", beneficiary, 200)
     check_idempotency_key(idempotency_key)
@@ -78,7 +83,7 @@ def retire(uow: UnitOfWork, *, holder: str, batch: str, quantity: int, beneficia
 
     def decide() -> tuple[list[Aggregate], RetirementView]:
         if idempotency_key and (done := uow.find(Retirement, rid)) is not None:
-            asked = {"holder": holder, "batch": batch, "quantity": quantity,
+            asked = {"holder": holder, "batch": batch, "quantity": whole(quantity, done.unit),
                      "beneficiary": beneficiary, "reason": reason,
                      "claim_period": claim_period, "buyer": on_behalf_of or done.buyer}
             same_request({k: getattr(done, k) for k in asked}, asked, idempotency_key)
@@ -92,13 +97,14 @@ def retire(uow: UnitOfWork, *, holder: str, batch: str, quantity: int, beneficia
         buyer = eligible_buyer(uow, on_behalf_of or holder).handle
         loaded = uow.load_batch(batch)
         labels = required(loaded, needed)
-        blocks = loaded.retire_lowest(rid, holder, quantity)
+        n = whole(quantity, loaded.unit)
+        blocks = loaded.retire_lowest(rid, holder, n)
         record = Retirement(
             id=rid, batch=batch, source=loaded.source, vintage=loaded.vintage,
             holder=holder, buyer=buyer, beneficiary=beneficiary, reason=reason,
-            claim_period=claim_period, quantity=quantity,
+            claim_period=claim_period, quantity=n,
             blocks=[b.to_list() for b in blocks], idempotency_key=idempotency_key,
-            labels=labels,
+            labels=labels, unit=loaded.unit,
         )
         return [record, loaded], retirement_view(record)
 

@@ -68,7 +68,7 @@ def apply(uow: UnitOfWork, op: ops.Op, number: int) -> object:
         case ops.Reserve():
             return reservations.reserve(
                 uow, buyer=op.buyer, quantity=op.quantity, batch=op.batch, source=op.source,
-                expires_in=parse_duration(op.expires_in), require=op.require,
+                expires_in=parse_duration(op.expires_in), require=op.require, unit=op.unit,
                 idempotency_key=op.idempotency_key)
         case ops.Settle():
             return reservations.settle(uow, reservation=op.reservation)

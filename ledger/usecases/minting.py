@@ -30,7 +30,7 @@ def mint(uow: UnitOfWork, *, document: IssuanceDocument, existing_ok: bool = Fal
             same = minted_document(uow, batch=reference) == document.model_dump(mode="json")
             if existing_ok and same:
                 return [], MintView(reference, done.source, done.minted, done.serial_first,
-                                    done.serial_last, done.scope)
+                                    done.serial_last, done.scope, done.unit)
             raise AlreadyMinted(f"batch {reference}: expected a new issuance, found it minted")
         claims = uow.find(SerialScope, ids.scope_id(scope)) or SerialScope(
             id=ids.scope_id(scope), scope=scope
@@ -55,6 +55,7 @@ def mint(uow: UnitOfWork, *, document: IssuanceDocument, existing_ok: bool = Fal
             serial_last=serials.last,
             operator=uow.load_operator().handle,
             document=document.model_dump(mode="json"),
+            unit=document.unit,
         )
         for label in from_document(document.labels, document.corresponding_adjustment):
             batch.apply_label(label, f"issuance document {document.issuance_id}",
@@ -62,7 +63,7 @@ def mint(uow: UnitOfWork, *, document: IssuanceDocument, existing_ok: bool = Fal
         catalogue = uow.load_catalogue()
         catalogue.list_batch(reference, document.source)
         view = MintView(reference, document.source, serials.count, serials.first,
-                        serials.last, scope)
+                        serials.last, scope, document.unit)
         return [batch, claims, catalogue], view
 
     return uow.atomically(decide)

@@ -44,7 +44,7 @@ def show_batch(uow: UnitOfWork, *, batch: str) -> BatchView:
         t["held"], t["retired"], t["cancelled"], b.holders(),
         int(minted_document(uow, batch=batch).get("buffer_quantity", 0)), b.reversed,
         sum(b.replaced_for.values()), dict(sorted(b.labels.items())),
-        list(b.label_history), current_document(uow, batch=batch), list(b.amendments),
+        list(b.label_history), current_document(uow, batch=batch), list(b.amendments), b.unit,
     )
 
 
@@ -109,7 +109,7 @@ def supply_by(uow: UnitOfWork, *, by: str = "batch", catch_up: bool = True,
     vintage."""
     _current(uow, "supply", catch_up, progress)
     rows = supply.supply(uow.db, by)
-    return SupplyView(by, supply.GROUPS[by][0].split(", "), rows)
+    return SupplyView(by, [*supply.GROUPS[by], "unit"], rows)
 
 
 def retired(uow: UnitOfWork, *, buyer: str | None = None, year: int | None = None,
@@ -144,19 +144,20 @@ def account_view(a: Account) -> AccountView:
 
 def reservation_view(r: Reservation) -> ReservationView:
     blocks = [Block(b["batch"], b["first"], b["last"]) for b in r.blocks]
-    return ReservationView(str(r.id), r.buyer, r.quantity, blocks, r.expires_at, r.status)
+    return ReservationView(str(r.id), r.buyer, r.quantity, blocks, r.expires_at, r.status,
+                           r.unit)
 
 
 def transfer_view(t: Transfer) -> TransferView:
     blocks = [Block(t.batch, f, la) for f, la in t.blocks]
-    return TransferView(str(t.id), t.batch, t.sender, t.recipient, t.quantity, blocks)
+    return TransferView(str(t.id), t.batch, t.sender, t.recipient, t.quantity, blocks, t.unit)
 
 
 def retirement_view(r: Retirement) -> RetirementView:
     blocks = [Block(r.batch, f, la) for f, la in r.blocks]
     return RetirementView(
         str(r.id), r.batch, r.source, r.vintage, r.holder, r.buyer, r.beneficiary, r.reason,
-        r.claim_period, r.quantity, blocks, r.created_on, list(r.labels), r.replaces,
+        r.claim_period, r.quantity, blocks, r.created_on, list(r.labels), r.replaces, r.unit,
     )
 
 
@@ -164,5 +165,5 @@ def cancellation_view(c: Cancellation) -> CancellationView:
     blocks = [Block(c.batch, f, la) for f, la in c.blocks]
     return CancellationView(
         str(c.id), c.kind, c.batch, c.source, c.vintage, c.holder, c.reason, c.details,
-        c.quantity, blocks, c.created_on, list(c.labels),
+        c.quantity, blocks, c.created_on, list(c.labels), c.unit,
     )

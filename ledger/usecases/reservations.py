@@ -4,57 +4,73 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
 from ledger import ids, topics
-from ledger.aggregates.batch import CreditBatch
+from ledger.aggregates.batch import UNITS, CreditBatch
 from ledger.aggregates.reservation import Reservation
 from ledger.errors import InsufficientCredits, InvalidArgument, ReservationExpired, RuleViolated
+from ledger.quantities import Amount
 from ledger.usecases.accounts import eligible_buyer
 from ledger.usecases.labelling import check_labels
 from ledger.usecases.reads import reservation_view
-from ledger.usecases.rules import check_idempotency_key, check_quantity, same_request
+from ledger.usecases.rules import check_amount, check_idempotency_key, same_request, whole
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import Block, ReservationView
 
 
-def reserve(uow: UnitOfWork, *, buyer: str, quantity: int, batch: str | None = None,
+def reserve(uow: UnitOfWork, *, buyer: str, quantity: Amount, batch: str | None = None,
             source: str | None = None, expires_in: timedelta = timedelta(days=7),
-            require: list[str] | tuple[str, ...] = (),
+            require: list[str] | tuple[str, ...] = (), unit: str | None = None,
             idempotency_key: str | None = None) -> ReservationView:
     """Reserve ``quantity`` credits for ``buyer``: from one batch, or from the batches of a
     source (LEAF or DAC) or of any source in mint order, lowest serials first. With
-    ``require``, only from batches carrying every one of those labels."""
-    check_quantity(quantity)
+    ``require``, only from batches carrying every one of those labels. ``quantity`` is in
+    ``unit``: the batch's, or across batches ``t`` unless ``kg`` is asked for (only batches
+    of that unit are taken: one reservation never adds tonnes to kilograms)."""
+    check_amount(quantity)
     needed = check_labels("--require", list(require))
     check_idempotency_key(idempotency_key)
     if batch and source:
         raise InvalidArgument("expected --batch or --source, found both")
     if expires_in <= timedelta(0):
         raise InvalidArgument(f"--expires-in: expected a positive duration, found {expires_in}")
-    request = {"buyer": buyer, "quantity": quantity, "batch": batch, "source": source,
-               "expires_in_s": int(expires_in.total_seconds())}
+    request: dict[str, Any] = {"buyer": buyer, "batch": batch, "source": source,
+                               "expires_in_s": int(expires_in.total_seconds())}
     if needed:  # absent otherwise, as in requests recorded before labels existed
         request["require"] = needed
+    if unit is not None:
+        if unit not in UNITS:
+            raise InvalidArgument(f"--unit: expected one of {', '.join(UNITS)}, found {unit!r}")
+        request["unit"] = unit
     rid = ids.reservation_id(idempotency_key) if idempotency_key else uuid4()
 
     def decide() -> tuple[list[Aggregate], ReservationView]:
         if idempotency_key and (done := uow.find(Reservation, rid)) is not None:
-            same_request(done.request, request, idempotency_key)
+            asked = {**request, "quantity": whole(quantity, done.unit)}
+            same_request(done.request, asked, idempotency_key)
             return [], reservation_view(done)
         eligible_buyer(uow, buyer)
         references = [batch] if batch else uow.load_catalogue().references(source)
+        wanted = unit or "t"
+        if batch:
+            loaded = uow.load_batch(batch)
+            loaded.require_labels(needed)
+            if unit is not None and loaded.unit != unit:
+                raise InvalidArgument(f"--unit: expected the unit of batch {batch}, "
+                                      f"{loaded.unit}, found {unit}")
+            wanted = loaded.unit
+        total = whole(quantity, wanted)
         batches: list[Aggregate] = []
         blocks: list[Block] = []
-        remaining = quantity
+        remaining = total
         for reference in references:
             loaded = uow.load_batch(reference)
-            if batch:
-                loaded.require_labels(needed)
-            elif any(label not in loaded.labels for label in needed):
+            if not batch and (loaded.unit != wanted
+                              or any(label not in loaded.labels for label in needed)):
                 continue
             take = min(remaining, loaded.count("available"))
             if take:
@@ -69,11 +85,12 @@ def reserve(uow: UnitOfWork, *, buyer: str, quantity: int, batch: str | None = N
             if needed and not batch:
                 where += f" with labels {', '.join(needed)}"
             raise InsufficientCredits(
-                f"{where}: expected {quantity} credits available, found {quantity - remaining}"
+                f"{where}: expected {total} {wanted} available, found {total - remaining}"
             )
         reservation = Reservation(
-            id=rid, buyer=buyer, quantity=quantity, blocks=[b.to_dict() for b in blocks],
-            expires_at=uow.clock() + expires_in, request=request,
+            id=rid, buyer=buyer, quantity=total, blocks=[b.to_dict() for b in blocks],
+            expires_at=uow.clock() + expires_in, request={**request, "quantity": total},
+            unit=wanted,
         )
         return [reservation, *batches], reservation_view(reservation)
 

@@ -12,6 +12,7 @@ from eventsourcing.domain import Aggregate
 from ledger import ids
 from ledger.aggregates.batch import CreditBatch
 from ledger.aggregates.retirement import Retirement
+from ledger.errors import InvalidArgument
 from ledger.usecases.labelling import required
 from ledger.usecases.reads import retirement_view
 from ledger.usecases.rules import check_idempotency_key, check_quantity, check_text, same_request
@@ -43,7 +44,7 @@ def record_reversal(uow: UnitOfWork, *, batch: str, quantity: int, evidence: str
 
 def _view(batch: CreditBatch, rid: UUID, quantity: int, evidence: str) -> ReversalView:
     return ReversalView(str(rid), batch.reference, quantity, evidence, batch.reversed,
-                        sum(batch.replaced_for.values()))
+                        sum(batch.replaced_for.values()), batch.unit)
 
 
 def replace(uow: UnitOfWork, *, retirement: str, from_batch: str, quantity: int,
@@ -66,9 +67,13 @@ def replace(uow: UnitOfWork, *, retirement: str, from_batch: str, quantity: int,
                  "holder": source}, idempotency_key)
             return [], retirement_view(done)
         reversed_batch = uow.load_batch(original.batch)
+        replacing = uow.load_batch(from_batch)
+        if replacing.unit != reversed_batch.unit:
+            raise InvalidArgument(
+                f"--from-batch: expected a batch in {reversed_batch.unit} as {original.batch} "
+                f"is, found {from_batch} in {replacing.unit}")
         reversed_batch.record_replacement(original.id, original.quantity, new_id, quantity)
         uow.load_account(source)
-        replacing = uow.load_batch(from_batch)
         labels = required(replacing, [])
         blocks = replacing.retire_lowest(new_id, source, quantity)
         record = Retirement(
@@ -77,7 +82,7 @@ def replace(uow: UnitOfWork, *, retirement: str, from_batch: str, quantity: int,
             reason=f"replacement of retirement {original.id} ({original.batch}, reversed)",
             claim_period=original.claim_period, quantity=quantity,
             blocks=[b.to_list() for b in blocks], idempotency_key=idempotency_key,
-            labels=labels, replaces=str(original.id),
+            labels=labels, replaces=str(original.id), unit=replacing.unit,
         )
         changed = [record, reversed_batch]
         if replacing is not reversed_batch:

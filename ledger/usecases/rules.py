@@ -9,6 +9,7 @@ from typing import Any
 
 from ledger.errors import IdempotencyConflict, InvalidArgument, InvalidQuantity
 from ledger.parsing import check_free_text
+from ledger.quantities import Amount, Tonnes, in_unit
 
 HANDLE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 MAX_QUANTITY = 10**12
@@ -29,6 +30,19 @@ def check_quantity(quantity: int) -> None:
         raise InvalidQuantity(f"--quantity: expected a positive whole number, found {quantity!r}")
     if quantity > MAX_QUANTITY:
         raise InvalidQuantity(f"--quantity: expected at most {MAX_QUANTITY}, found {quantity}")
+
+
+def check_amount(amount: Amount) -> None:
+    """A quantity checked as far as it can be before its batch's unit is known."""
+    if not isinstance(amount, Tonnes):
+        check_quantity(amount)
+
+
+def whole(amount: Amount, unit: str) -> int:
+    """``amount`` as a positive whole number of ``unit`` (tonnes converted and checked)."""
+    quantity = in_unit(amount, unit)
+    check_quantity(quantity)
+    return quantity
 
 
 def check_scopes(scopes: Iterable[int]) -> list[int]:

@@ -46,7 +46,7 @@ from ledger.usecases import (
     setup,
 )
 from ledger.usecases.unit import UnitOfWork
-from tests.support.builders import issuance
+from tests.support.builders import isometric_issuance, issuance
 from tests.support.clock import Clock
 
 BUYERS = ("acme", "globex", "initech")
@@ -91,12 +91,14 @@ class LedgerMachine(RuleBasedStateMachine):
         for s in serials:
             self.places[batch][s] = place
 
-    @rule(size=st.integers(1, 40), source=st.sampled_from(["LEAF", "DAC"]))
+    @rule(size=st.integers(1, 40), source=st.sampled_from(["LEAF", "DAC", "kg"]))
     def mint(self, size: int, source: str) -> None:
         first = self.next_serial
         ref_id = f"B-{first}"
-        view = minting.mint(self.ledger,
-                            document=issuance(source, ref_id, first=first, last=first + size - 1))
+        document = (isometric_issuance(first, first + size) if source == "kg"
+                    else issuance(source, ref_id, first=first, last=first + size - 1))
+        view = minting.mint(self.ledger, document=document)
+        assert view.unit == ("kg" if source == "kg" else "t")
         self.places[view.batch] = dict.fromkeys(range(first, first + size), AVAILABLE)
         self.labels[view.batch] = set(reads.show_batch(self.ledger, batch=view.batch).labels)
         self.next_serial += size

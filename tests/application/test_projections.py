@@ -30,7 +30,7 @@ from ledger.settings import Settings
 from ledger.usecases import cancellations, holdings, minting, reads, reservations
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import BalanceLine, BalanceView
-from tests.support.builders import issuance, open_buyers
+from tests.support.builders import isometric_issuance, issuance, open_buyers
 from tests.support.clock import Clock
 
 LEAF = "ART:ART102-2021-11"
@@ -189,7 +189,8 @@ class TestSupply:
                            "minted": view.minted, "available": view.available,
                            "reserved": view.reserved, "held": view.held,
                            "retired": view.retired, "cancelled": view.cancelled,
-                           "buffer": view.buffer, "reversed": view.reversed}
+                           "buffer": view.buffer, "reversed": view.reversed,
+                           "unit": view.unit}
 
     def test_rollups_by_source_and_vintage_sum_the_batches(
         self, ledger: UnitOfWork, db: Database, clock: Clock
@@ -252,13 +253,24 @@ class TestRetirements:
         project(ledger, db)
         year = retirements(db)[0]["year"]
         assert totals(db, "source", buyer="acme") == [
-            {"buyer": "acme", "source": "DAC", "quantity": 3, "retirements": 1},
-            {"buyer": "acme", "source": "LEAF", "quantity": 7, "retirements": 1},
+            {"buyer": "acme", "source": "DAC", "quantity": 3, "unit": "t", "retirements": 1},
+            {"buyer": "acme", "source": "LEAF", "quantity": 7, "unit": "t", "retirements": 1},
         ]
         assert totals(db, "year") == [
-            {"buyer": "acme", "year": year, "quantity": 10, "retirements": 2},
-            {"buyer": "globex", "year": year, "quantity": 2, "retirements": 1},
+            {"buyer": "acme", "year": year, "quantity": 10, "unit": "t", "retirements": 2},
+            {"buyer": "globex", "year": year, "quantity": 2, "unit": "t", "retirements": 1},
         ]
+        kg = minting.mint(ledger, document=isometric_issuance()).batch
+        holdings.retire(ledger, holder="operator", batch=kg, quantity=1250, beneficiary="Acme",
+                        reason="claim", claim_period="2025", on_behalf_of="acme")
+        project(ledger, db)
+        assert totals(db, "source", buyer="acme") == [  # tonnes and kilograms: kilograms
+            {"buyer": "acme", "source": "DAC", "quantity": 4250, "unit": "kg", "retirements": 2},
+            {"buyer": "acme", "source": "LEAF", "quantity": 7, "unit": "t", "retirements": 1},
+        ]
+        by_source = {r["source"]: r for r in supply(db, "source")}
+        assert (by_source["DAC"]["unit"], by_source["DAC"]["minted"]) == ("kg", 50_000 + 3000)
+        assert (by_source["LEAF"]["unit"], by_source["LEAF"]["minted"]) == ("t", 100)
         assert [r["buyer"] for r in retirements(db, buyer="globex", year=year)] == ["globex"]
         assert retirements(db, year=year - 1) == []
 

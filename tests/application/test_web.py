@@ -117,7 +117,7 @@ def test_supply_by_source_and_the_openapi_document(client: TestClient) -> None:
     rows = client.get("/api/v1/supply", params={"by": "source"}).json()
     assert rows == [{"source": "LEAF", "minted": 1000, "available": 800, "reserved": 0,
                      "held": 180, "retired": 20, "cancelled": 0,
-                     "buffer": 50, "reversed": 0}]
+                     "buffer": 50, "reversed": 0, "unit": "t"}]
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/v1/retirements/{retirement}/proof" in paths and "/tile/{path}" in paths
 

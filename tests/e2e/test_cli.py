@@ -68,7 +68,8 @@ def test_a_full_story_through_the_cli(ready) -> None:  # type: ignore[no-untyped
     assert run("show", "retirement", retired["retirement"]).code == 0
     balance = run("balance", "acme", "--json").json()
     assert balance == {"holder": "acme", "batches": [
-        {"batch": LEAF, "available": 15, "reserved": 0, "retired": 10, "cancelled": 0}]}
+        {"batch": LEAF, "available": 15, "reserved": 0, "retired": 10, "cancelled": 0,
+         "unit": "t"}]}
     batch = run("show", "batch", LEAF, "--json").json()
     assert (batch["held"], batch["retired"]) == (20, 10)
     assert "minted 250000 = available 249970" in run("show", "batch", LEAF).out

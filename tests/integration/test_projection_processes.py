@@ -138,9 +138,10 @@ def test_queries_catch_up_first_and_no_catch_up_reads_the_rows_as_they_are(
     assert [r["lag"] for r in cli("status")] == [2] * len(PROJECTIONS)
     assert cli("balance", "acme")["batches"] == [
         {"batch": "ART:ART102-2021-11", "available": 0, "reserved": 10, "retired": 0,
-         "cancelled": 0}]
+         "cancelled": 0, "unit": "t"}]
     assert cli("supply", "--by", "source") == [{"source": "LEAF", "minted": 100, "available": 90,
                                                  "reserved": 10, "held": 0, "retired": 0,
-                                                 "cancelled": 0, "buffer": 5, "reversed": 0}]
+                                                 "cancelled": 0, "buffer": 5, "reversed": 0,
+                                                 "unit": "t"}]
     assert cli("project", "supply", "--rebuild")[0]["lag"] == 0
     assert cli("retirements", "--buyer", "acme")["retirements"] == []

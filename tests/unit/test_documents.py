@@ -12,7 +12,8 @@ from ledger.errors import InvalidDocument
 from tests.support.builders import EXAMPLES, example_data
 
 
-@pytest.mark.parametrize("name", ["leaf-issuance.json", "dac-issuance.json"])
+@pytest.mark.parametrize("name", ["leaf-issuance.json", "dac-issuance.json",
+                                  "isometric-issuance.json"])
 def test_the_shipped_examples_are_valid(name: str) -> None:
     document = parse_issuance((EXAMPLES / name).read_bytes(), name)
     assert document.quantity == document.serial_last - document.serial_first + 1
@@ -59,7 +60,34 @@ def test_a_missing_field_is_named() -> None:
 def test_dac_net_removal_must_cover_the_quantity() -> None:
     data = example_data("DAC")
     data["removal"] = {"gross_tonnes": 20000, "net_tonnes": 100}
-    assert "removal.net_tonnes must be >= quantity" in refusal(data)
+    assert "removal.net_tonnes must cover quantity (12447 t), found 100 t" in refusal(data)
+
+
+def isometric(first: int = 78177, end: int = 81177, net_tonnes: int = 3) -> dict[str, object]:
+    """An Isometric DAC batch: kilogram serials, written half-open by the registry."""
+    data = example_data("DAC")
+    data.update(registry="Isometric", issuance_id="BSTORE-2024-1",
+                serial_native=f"ISO-1-BSTORE-GBR-F5X7-2024-{first}-{end}",
+                serial_first=first, serial_last=end - 1, quantity=end - first)
+    data["removal"] = {"gross_tonnes": net_tonnes + 1, "net_tonnes": net_tonnes}
+    return data
+
+
+def test_an_isometric_batch_counts_kilograms_its_serials_written_half_open() -> None:
+    document = validate_issuance(isometric())
+    assert (document.unit, document.quantity) == ("kg", 3000)
+    assert validate_issuance(example_data("DAC")).unit == "t"
+
+
+def test_isometric_serials_must_be_the_kilograms_the_native_range_names() -> None:
+    data = isometric()
+    data.update(serial_first=79, serial_last=81, quantity=3)  # tonnes: the old mistake
+    assert ("must name serials 79..81, found 78177..81176 (kg; half-open, it ends at 81177)"
+            in refusal(data))
+
+
+def test_net_removal_in_tonnes_must_cover_a_quantity_in_kilograms() -> None:
+    assert "must cover quantity (3000 kg), found 2 t" in refusal(isometric(net_tonnes=2))
 
 
 def test_dac_durability_below_100_years_is_refused() -> None:

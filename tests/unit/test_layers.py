@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"documents", "aggregates"},
     {"transparency"},
     {"signing"},
-    {"serials", "views", "parsing", "progress", "topics", "ids", "examples"},
+    {"serials", "views", "parsing", "progress", "topics", "ids", "examples", "quantities"},
     {"errors"},
 ]
 """Top to bottom. A part may import any part on a lower layer, none on its own or above."""

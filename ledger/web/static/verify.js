@@ -95,10 +95,11 @@ const ledgerVerify = (() => {
     ["retirement_id", "str"], ["beneficiary", "str"], ["buyer", "str"], ["holder", "str"],
     ["quantity", "int"], ["batch", "str"], ["source", "str"], ["vintage", "int"],
     ["blocks", "blocks"], ["reason", "str"], ["claim_period", "str"], ["retired_at", "str"],
-    ["labels", "labels"],
+    ["labels", "labels"], ["unit", "unit"],
   ];
   /** Summary fields a proof may leave out (the model's `None` default: written not at all). */
-  const OPTIONAL_SUMMARY_FIELDS = ["labels"];
+  const OPTIONAL_SUMMARY_FIELDS = ["labels", "unit"];
+  const UNITS = ["t", "kg"];
   const BUNDLE_FIELDS = ["format", "summary", "event", "leaf_index", "tree_size",
     "inclusion_path", "checkpoint"];
 
@@ -143,8 +144,15 @@ const ledgerVerify = (() => {
     for (const [name, type] of SUMMARY_FIELDS) {
       const where = `summary.${name}`;
       const field = fields.get(name);
+      if (field === undefined) continue; // an optional field left out
+      if (type === "unit") {
+        if (typeof field !== "string" || !UNITS.includes(field)) {
+          malformed(where, "expected 't' or 'kg'");
+        }
+        summary.unit = field;
+        continue;
+      }
       if (type === "labels") {
-        if (field === undefined) continue;
         if (!Array.isArray(field)) malformed(where, "expected a list");
         summary.labels = field.map((label, n) => typed(label, "str", `${where}.${n}`));
         continue;
@@ -653,12 +661,15 @@ const ledgerVerify = (() => {
       mismatch("the signed event is not shaped as a retirement");
     }
     signed.retired_at = event.get("timestamp");
-    // Python's model reads a null as no labels, as if the field were absent.
-    if (event.has("labels") && event.get("labels") !== null) signed.labels = event.get("labels");
+    // Python's model reads a null as the field absent.
+    for (const name of OPTIONAL_SUMMARY_FIELDS) {
+      if (event.has(name) && event.get(name) !== null) signed[name] = event.get(name);
+    }
     for (const [name, type] of SUMMARY_FIELDS) {
       const value = signed[name];
-      if (type === "labels" && value === undefined) continue;
+      if (OPTIONAL_SUMMARY_FIELDS.includes(name) && value === undefined) continue;
       const ok = type === "str" ? typeof value === "string"
+        : type === "unit" ? UNITS.includes(value)
         : type === "int" ? isInt(value)
           : type === "labels" ? Array.isArray(value) && value.every((l) => typeof l === "string")
             : value.every(([first, last]) => isInt(first) && isInt(last));
@@ -700,7 +711,10 @@ const ledgerVerify = (() => {
     const s = bundle.summary;
     return {
       retirementId: s.retirement_id, beneficiary: s.beneficiary, buyer: s.buyer,
-      holder: s.holder, quantity: String(s.quantity), batch: s.batch, source: s.source,
+      holder: s.holder, batch: s.batch, source: s.source,
+      quantity: s.unit === "kg"
+        ? `${s.quantity} kg (${s.quantity / 1000n}.${String(s.quantity % 1000n).padStart(3, "0")} t)`
+        : String(s.quantity),
       vintage: String(s.vintage), reason: s.reason, claimPeriod: s.claim_period,
       retiredAt: s.retired_at,
       labels: s.labels === undefined ? "not recorded (a retirement from before labels)"

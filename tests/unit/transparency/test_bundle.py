@@ -153,7 +153,7 @@ def build_scenario() -> Scenario:
     # The first retirement is as recorded before labels existed; the second carries them.
     second = log.append(new, retirement_event(AFTER, beneficiary="Acme Corp", quantity=7,
                                               blocks=[[100, 106]],
-                                              labels=["ca:committed", "ccp"]))
+                                              labels=["ca:committed", "ccp"], unit="t"))
     log.fill(new, 5, AFTER)
     checkpoint_after = log.checkpoint(new)
     return Scenario(old, new, trust, log, bundle_json(before),
