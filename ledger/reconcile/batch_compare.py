@@ -151,8 +151,12 @@ def _used_by(state: str, beneficiary: str | None) -> str | None:
 
 
 def _state_difference(registry: State, ledger: State) -> DifferenceClass | None:
-    if registry.status != ledger.status:
+    either = registry.status == "retired_or_cancelled" and ledger.status in ("retired",
+                                                                             "cancelled")
+    if registry.status != ledger.status and not either:
         return "status_mismatch"
+    if ledger.status == "cancelled":
+        return None  # a cancellation names no beneficiary
     if registry.status != "active" and _name(registry.beneficiary) != _name(ledger.beneficiary):
         return "beneficiary_mismatch"
     return None

@@ -25,7 +25,8 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-RecordStatus = Literal["issued", "active", "retired", "cancelled"]
+RecordStatus = Literal["issued", "active", "retired", "cancelled", "retired_or_cancelled"]
+"""``retired_or_cancelled``: used up, the registry not saying which (Verra's one bucket)."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from ledger.reconcile.readers import read_export
 from ledger.reconcile.report import ReconcileReport
 from ledger.reconcile.store_side import StoreLedgerSide
 from ledger.serials.native import parse_native_serial
-from ledger.usecases import holdings, minting, reservations
+from ledger.usecases import cancellations, holdings, minting, reservations
 from ledger.usecases.unit import UnitOfWork
 from tests.support.builders import issuance, open_buyers
 from tests.unit.reconcile.ledger_builders import EXPORTS, only
@@ -314,3 +314,38 @@ def test_the_same_serials_on_two_rows_of_the_export_are_a_double_mint(
     assert (difference.kind, difference.batch_ref) == ("double_mint", A)
     assert difference.registry.ranges == ((121, 140),)
     assert f"{export}:3-4 and {export}:6" in difference.detail
+
+
+# --- cancellations -----------------------------------------------------------------------------
+
+
+def art_cancellations(path: Path, *serials: str) -> Path:
+    """An ART cancellation report (CORSIA compliance): one row per native serial."""
+
+    def row(serial: str) -> dict[str, str]:
+        parsed = parse_native_serial(serial, "ART")
+        return {"Vintage": parsed.vintage, "Credit Serial Numbers": serial,
+                "Quantity of Credits": str(parsed.count), "Program ID": parsed.project,
+                "Program  Country": "COSTA RICA", "Account Holder": "Operator Trading Ltd"}
+
+    return _write(path, "art_cancellations.csv", (row(serial) for serial in serials))
+
+
+def test_a_ledger_cancellation_reconciles_with_the_registrys_cancellation_report(
+    ledger: UnitOfWork, tmp_path: Path
+) -> None:
+    build(ledger)
+    cancellations.cancel(ledger, holder="operator", batch=A, quantity=10, kind="compliance",
+                         reason="CORSIA", details="Example Air, first phase")
+    side = StoreLedgerSide(ledger)
+    assert LedgerBlock(141, 150, "cancelled") in side.batch(A).blocks  # type: ignore[union-attr]
+    retired = art_retirements(tmp_path / "r.csv", *CLEAN_RETIREMENTS)
+    cancelled = art_cancellations(tmp_path / "c.csv", "ART-CR-102-2021-11-141 to 150")
+    report = reconcile((r for e in (retired, cancelled) for r in read_export(e)), side)
+    assert list(report.differences) == [], report.differences
+    # The same serials reported retired are a status mismatch, not a match.
+    as_retired = art_retirements(tmp_path / "r2.csv", *CLEAN_RETIREMENTS,
+                                 ("ART-CR-102-2021-11-141 to 150", "Example Air"))
+    found = reconcile(read_export(as_retired), StoreLedgerSide(ledger)).differences
+    assert [(d.kind, d.registry.status, d.ledger.status) for d in found] == [
+        ("status_mismatch", "retired", "cancelled")]

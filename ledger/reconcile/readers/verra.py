@@ -10,7 +10,8 @@ Header as published::
 Quantities carry thousands separators (``"1,340"``). Dates appear as DD/MM/YYYY in the web
 export and as YYYY-MM-DD in later downloads; both are read. A block with a
 ``Retirement/Cancellation Date`` is used up; the export does not say whether it was retired or
-cancelled, so it is read as retired.
+cancelled, so it is read as ``retired_or_cancelled``: either state on the ledger matches it (and
+a retirement's beneficiary is still compared).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _record(row: Row) -> RegistryRecord:
         first=serial.first,
         last=serial.last,
         quantity=quantity,
-        status="active" if retired_on is None else "retired",
+        status="active" if retired_on is None else "retired_or_cancelled",
         beneficiary=None if retired_on is None else row.text("Retirement Beneficiary"),
         retired_on=retired_on,
         reason=None if retired_on is None else row.text("Retirement Reason"),

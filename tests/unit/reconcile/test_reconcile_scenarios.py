@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ledger.errors import InvalidExport
 from ledger.reconcile.compare import reconcile
-from ledger.reconcile.ledger_side import MemoryLedgerSide
+from ledger.reconcile.ledger_side import LedgerBlock, MemoryLedgerSide
 from ledger.reconcile.readers import read_export
 from tests.unit.reconcile.ledger_builders import (
     EXPORTS,
@@ -30,6 +30,19 @@ def test_art_retirement_and_issuance_reports_reconcile_with_a_matching_ledger() 
 def test_a_verra_export_with_legacy_serials_reconciles_with_a_matching_ledger() -> None:
     report = run(verra_ledger(), "verra_transactions.csv")
     assert report.reconciled, report.render_text()
+
+
+def test_verras_used_bucket_matches_a_cancellation_or_a_retirement_never_an_active_block(
+) -> None:
+    ledger = verra_ledger()
+    ledger[1] = batch("Verra:VCS3005-19381", "VCS-VCU", 941412555, 941442125,
+                      LedgerBlock(941412555, 941441125, "cancelled"),
+                      active(941441126, 941442125))
+    assert run(ledger, "verra_transactions.csv").reconciled
+    ledger[1] = batch("Verra:VCS3005-19381", "VCS-VCU", 941412555, 941442125)
+    found = only(run(ledger, "verra_transactions.csv"))
+    assert (found.kind, found.registry.status, found.ledger.status) == (
+        "status_mismatch", "retired_or_cancelled", "active")
 
 
 def test_isometric_batches_reconcile_by_serials_when_the_ledger_names_batches_otherwise() -> None:
