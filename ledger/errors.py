@@ -210,6 +210,13 @@ class InsufficientCredits(RuleViolated):
     code = "insufficient_credits"
 
 
+class RetirementNotPending(RuleViolated):
+    """Only a pending retirement can be confirmed or reverted; this one is confirmed or
+    reverted already."""
+
+    code = "retirement_not_pending"
+
+
 class LabelMissing(RuleViolated):
     """The batch does not carry a label the command requires (`--require`)."""
 

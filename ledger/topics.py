@@ -16,13 +16,14 @@ BATCH_SETTLED = f"{_BATCH}.Settled"
 BATCH_TRANSFERRED = f"{_BATCH}.Transferred"
 BATCH_RETIRED = f"{_BATCH}.Retired"
 BATCH_CANCELLED = f"{_BATCH}.Cancelled"
+BATCH_RETIREMENT_REVERTED = f"{_BATCH}.RetirementReverted"
 BATCH_LABEL_APPLIED = f"{_BATCH}.LabelApplied"
 BATCH_LABEL_REVOKED = f"{_BATCH}.LabelRevoked"
 BATCH_AMENDED = f"{_BATCH}.Amended"
 BATCH_REVERSAL_RECORDED = f"{_BATCH}.ReversalRecorded"
 BATCH_REPLACEMENT_RECORDED = f"{_BATCH}.ReplacementRecorded"
 BATCH_MOVES = (BATCH_MINTED, BATCH_RESERVED, BATCH_RELEASED, BATCH_SETTLED, BATCH_TRANSFERRED,
-               BATCH_RETIRED, BATCH_CANCELLED)
+               BATCH_RETIRED, BATCH_CANCELLED, BATCH_RETIREMENT_REVERTED)
 """The events of a credit batch that mint its serials or move them between pools."""
 BATCH_EVENTS = (*BATCH_MOVES, BATCH_LABEL_APPLIED, BATCH_LABEL_REVOKED, BATCH_AMENDED,
                 BATCH_REVERSAL_RECORDED, BATCH_REPLACEMENT_RECORDED)
@@ -33,4 +34,6 @@ OPERATOR_REGISTERED = "ledger.aggregates.operator:Operator.Registered"
 OPERATOR_KEY_ROTATED = "ledger.aggregates.operator:Operator.KeyRotated"
 RESERVATION_OPENED = "ledger.aggregates.reservation:Reservation.Opened"
 RETIREMENT_RECORDED = "ledger.aggregates.retirement:Retirement.Recorded"
+RETIREMENT_CONFIRMED = "ledger.aggregates.retirement:Retirement.Confirmed"
+RETIREMENT_REVERTED = "ledger.aggregates.retirement:Retirement.Reverted"
 CANCELLATION_RECORDED = "ledger.aggregates.cancellation:Cancellation.Recorded"

@@ -122,6 +122,12 @@ class RetirementView(View):
     replaces: str | None = None
     """The retirement this one replaces after a reversal of its batch."""
     unit: str = "t"
+    status: str = "confirmed"
+    """``pending`` until the registry shows it, then ``confirmed``; or ``reverted``."""
+    registry_ref: str | None = None
+    """The registry's own id of the retirement, once confirmed."""
+    registry_url: str | None = None
+    confirmed_at: str | None = None
 
 
 @dataclass(frozen=True)

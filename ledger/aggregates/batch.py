@@ -178,6 +178,12 @@ class CreditBatch(Aggregate):
         self._retired(retirement_id, holder, ranges_to_lists(blocks))
         return blocks
 
+    def revert_retirement(self, retirement_id: UUID, holder: str,
+                          blocks: list[SerialRange]) -> None:
+        """A pending retirement the registry never made: its serials go back to the holder."""
+        self._require(RETIRED, blocks)
+        self._retirement_reverted(retirement_id, holder, ranges_to_lists(blocks))
+
     def cancel_lowest(self, cancellation_id: UUID, holder: str, kind: str,
                       quantity: int) -> list[SerialRange]:
         blocks = self.take(holder, quantity)
@@ -283,6 +289,12 @@ class CreditBatch(Aggregate):
     @event("Retired")
     def _retired(self, retirement_id: UUID, holder: str, blocks: list[list[int]]) -> None:
         self._tally(self.retired_by, holder, self._move(self.pool_of(holder), RETIRED, blocks))
+
+    @event("RetirementReverted")
+    def _retirement_reverted(
+        self, retirement_id: UUID, holder: str, blocks: list[list[int]]
+    ) -> None:
+        self._tally(self.retired_by, holder, -self._move(RETIRED, self.pool_of(holder), blocks))
 
     @event("Cancelled")
     def _cancelled(

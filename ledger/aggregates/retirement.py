@@ -1,6 +1,10 @@
-"""A retirement: credits used up on behalf of a beneficiary. Final: never edited, never undone.
+"""A retirement: credits used up on behalf of a beneficiary. Never edited.
 
-Its one ``Recorded`` event is what a retirement proof carries, signed, to the buyer.
+It is ``pending`` until the registry shows it: then ``confirmed``, with the registry's own
+reference, or, while still pending, ``reverted`` (its credits go back to the holder). Its
+``Recorded`` event is what a retirement proof carries, signed, to the buyer. A retirement
+recorded before confirmations existed was final when recorded: it reads as confirmed, with no
+registry reference.
 """
 
 from __future__ import annotations
@@ -8,6 +12,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+
+from ledger.errors import RetirementNotPending
+
+PENDING, CONFIRMED, REVERTED = "pending", "confirmed", "reverted"
 
 
 class Retirement(Aggregate):
@@ -29,6 +37,7 @@ class Retirement(Aggregate):
         labels: list[str] | None = None,
         replaces: str | None = None,
         unit: str = "t",
+        pending: bool = False,
     ) -> None:
         self.batch = batch
         self.source = source
@@ -47,3 +56,33 @@ class Retirement(Aggregate):
         # The retirement this one replaces after a reversal of its batch, if any.
         self.replaces = replaces
         self.unit = unit  # of quantity and blocks: the batch's ("t" when not recorded)
+        self.status = PENDING if pending else CONFIRMED
+        self.registry_ref: str | None = None
+        self.registry_url: str | None = None
+        self.confirmed_at: str | None = None
+        self.reverted_because: str | None = None
+
+    def confirm(self, registry_ref: str, registry_url: str | None, confirmed_at: str) -> None:
+        if self.status != PENDING:
+            raise RetirementNotPending(
+                f"retirement {self.id}: expected a pending retirement to confirm, found it "
+                f"{self.status}" + (f" ({self.registry_ref})" if self.registry_ref else ""))
+        self._confirmed(registry_ref, registry_url, confirmed_at)
+
+    def revert(self, reason: str) -> None:
+        if self.status != PENDING:
+            raise RetirementNotPending(
+                f"retirement {self.id}: expected a pending retirement to revert, found it "
+                f"{self.status}")
+        self._reverted(reason)
+
+    @event("Confirmed")
+    def _confirmed(self, registry_ref: str, registry_url: str | None, confirmed_at: str) -> None:
+        self.status = CONFIRMED
+        self.registry_ref, self.registry_url = registry_ref, registry_url
+        self.confirmed_at = confirmed_at
+
+    @event("Reverted")
+    def _reverted(self, reason: str) -> None:
+        self.status = REVERTED
+        self.reverted_because = reason

@@ -176,10 +176,10 @@ def compare_supply(db: Database, replay: Replay, report: AuditReport) -> None:
 
 def compare_retirements(db: Database, replay: Replay, report: AuditReport) -> None:
     rows = db.execute("SELECT retirement, buyer, holder, beneficiary, batch, quantity, blocks, "
-                      "reason, claim_period FROM retirements")
+                      "reason, claim_period, status, registry_ref FROM retirements")
     found = {r[0]: retirement_digest(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7],
-                                     r[8]) for r in rows}
-    expected = replay.state.retirements
+                                     r[8], r[9], r[10]) for r in rows}
+    expected = {k: v.digest() for k, v in replay.state.retirements.items()}
     compare_rows(report, "retirements", {k: v.hex() for k, v in expected.items()},
                  {k: v.hex() for k, v in found.items()})
 

@@ -10,23 +10,51 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from ledger import topics
 from ledger.aggregates.batch import AVAILABLE, POOLS, RESERVED, CreditBatch
 
-WANTED = frozenset({*topics.BATCH_EVENTS, topics.RETIREMENT_RECORDED, topics.ACCOUNT_OPENED,
+WANTED = frozenset({*topics.BATCH_EVENTS, topics.RETIREMENT_RECORDED,
+                    topics.RETIREMENT_CONFIRMED, topics.RETIREMENT_REVERTED, topics.ACCOUNT_OPENED,
                     topics.OPERATOR_REGISTERED})
 """What the replay applies: reservations and transfers replay through the batch's events."""
 
 
 def retirement_digest(buyer: str, holder: str, beneficiary: str, batch: str, quantity: int,
-                      blocks: Any, reason: str, claim_period: str) -> bytes:
+                      blocks: Any, reason: str, claim_period: str, status: str,
+                      registry_ref: str | None) -> bytes:
     """Eight bytes that change when any field of a retirement row does."""
+    return with_status(recorded_digest(buyer, holder, beneficiary, batch, quantity, blocks,
+                                       reason, claim_period), status, registry_ref)
+
+
+def with_status(recorded: bytes, status: str, registry_ref: str | None) -> bytes:
+    text = json.dumps([recorded.hex(), status, registry_ref])
+    return hashlib.sha256(text.encode()).digest()[:8]
+
+
+def recorded_digest(buyer: str, holder: str, beneficiary: str, batch: str, quantity: int,
+                    blocks: Any, reason: str, claim_period: str) -> bytes:
+    """Eight bytes that change when any field a retirement was recorded with does."""
     text = json.dumps([buyer, holder, beneficiary, batch, int(quantity), blocks, reason,
                        claim_period], ensure_ascii=False)
     return hashlib.sha256(text.encode()).digest()[:8]
+
+
+class Retired(NamedTuple):
+    """A retirement as the audit keeps it: a digest of what was recorded, and what changed."""
+
+    recorded: bytes
+    status: str
+    registry_ref: str | None
+    buyer: str
+    year: str
+    quantity: int
+
+    def digest(self) -> bytes:
+        return with_status(self.recorded, self.status, self.registry_ref)
 
 
 class LedgerState:
@@ -34,7 +62,7 @@ class LedgerState:
         self.batches: dict[UUID, CreditBatch] = {}
         self.buffers: dict[str, int] = {}  # batch reference -> its issuance's buffer
         self.holders: dict[str, str] = {}
-        self.retirements: dict[str, bytes] = {}
+        self.retirements: dict[str, Retired] = {}
         self.retired_by_buyer: dict[str, dict[str, int]] = defaultdict(dict)
         self.origin: str | None = None
 
@@ -51,12 +79,22 @@ class LedgerState:
                 self.buffers[batch.reference] = int(document.get("buffer_quantity", 0))
             return batch
         if topic == topics.RETIREMENT_RECORDED:
-            self.retirements[str(event.originator_id)] = retirement_digest(
-                event.buyer, event.holder, event.beneficiary, event.batch, event.quantity,
-                event.blocks, event.reason, event.claim_period)
-            totals = self.retired_by_buyer[event.buyer]
+            status = "pending" if getattr(event, "pending", False) else "confirmed"
             year = str(event.timestamp.year)
+            self.retirements[str(event.originator_id)] = Retired(recorded_digest(
+                event.buyer, event.holder, event.beneficiary, event.batch, event.quantity,
+                event.blocks, event.reason, event.claim_period), status, None, event.buyer,
+                year, event.quantity)
+            totals = self.retired_by_buyer[event.buyer]
             totals[year] = totals.get(year, 0) + event.quantity
+        elif topic == topics.RETIREMENT_CONFIRMED:
+            found = self.retirements[str(event.originator_id)]
+            self.retirements[str(event.originator_id)] = found._replace(
+                status="confirmed", registry_ref=event.registry_ref)
+        elif topic == topics.RETIREMENT_REVERTED:
+            found = self.retirements[str(event.originator_id)]
+            self.retirements[str(event.originator_id)] = found._replace(status="reverted")
+            self.retired_by_buyer[found.buyer][found.year] -= found.quantity
         elif topic == topics.ACCOUNT_OPENED:
             self.holders[event.handle] = event.role
         elif topic == topics.OPERATOR_REGISTERED:

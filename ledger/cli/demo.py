@@ -28,6 +28,7 @@ from ledger.usecases import (
     auditing,
     cancellations,
     checkpoints,
+    confirmations,
     holdings,
     labelling,
     minting,
@@ -127,8 +128,8 @@ def story(uow: UnitOfWork, where: Path) -> None:
     print(text_of(holdings.transfer(uow, sender="northwind", recipient="contoso",
                                     batch=leaf.batch, quantity=1000)))
 
-    step("6. Retire: Northwind 2,500 LEAF for its 2025 claim; Contoso 1,200 DAC removals, and "
-         "1.5 t (1,500 kg) of Isometric removals")
+    step("6. Retire: Northwind 2,500 LEAF for its 2025 claim (then the registry confirms it); "
+         "Contoso 1,200 DAC removals, and 1.5 t (1,500 kg) of Isometric removals")
     print(text_of(holdings.retire(
         uow, holder="northwind", batch=leaf.batch, quantity=2500,
         beneficiary="Northwind Logistics Inc.",
@@ -142,6 +143,9 @@ def story(uow: UnitOfWork, where: Path) -> None:
         uow, holder="operator", batch=iso.batch, quantity=Tonnes("1.5"),
         beneficiary="Contoso Foods plc", on_behalf_of="contoso",
         reason="Durable removals, bought by the kilogram", claim_period="2025")))
+    print(text_of(confirmations.confirm_retirement(
+        uow, retirement="ret-1", registry_ref="ART-RET-2026-000117",
+        registry_url="https://registry.example/retirements/ART-RET-2026-000117")))
     refused("retired credits are final", lambda: holdings.transfer(
         uow, sender="contoso", recipient="northwind", batch=dac.batch, quantity=1))
 

@@ -31,6 +31,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "expire": ("expire", "Expire every open reservation past its expiry."),
     "transfer": ("transfer", "Move held credits from one holder to another."),
     "retire": ("retire", "Retire held credits for a beneficiary."),
+    "retirement": ("retirement",
+        "Confirm a pending retirement with the registry's reference, or revert one the "
+        "registry never made."),
     "cancel": ("cancel",
         "Cancel credits without a claim (compliance such as CORSIA, correction, "
         "registry transfer, buffer)."),

@@ -116,7 +116,10 @@ def _(result: RetirementView) -> str:
             f"{result.beneficiary!r}, claim period {result.claim_period}, reason "
             f"{result.reason!r}\n  blocks: {blocks_text(result.blocks)}"
             f"{labels_text(result.labels)}"
-            + (f"\n  replaces: retirement {result.replaces}" if result.replaces else ""))
+            + (f"\n  replaces: retirement {result.replaces}" if result.replaces else "")
+            + f"\n  status: {result.status}"
+            + (f" as {result.registry_ref!r}" if result.registry_ref else "")
+            + (f" ({result.registry_url})" if result.registry_url else ""))
 
 
 @text_of.register
@@ -192,10 +195,11 @@ def _(result: RetirementsView) -> str:
         return "no retirements"
     rows = [[r["retired_at"][:10], r["buyer"], r["beneficiary"], r["batch"],
              f"{r['quantity']} {r['unit']}",
-             ", ".join(f"{f}..{la}" for f, la in r["blocks"]), r["claim_period"], r["reason"]]
+             ", ".join(f"{f}..{la}" for f, la in r["blocks"]), r["claim_period"],
+             r["status"] + (f" {r['registry_ref']}" if r["registry_ref"] else ""), r["reason"]]
             for r in result.retirements]
     parts = [table(["date", "buyer", "beneficiary", "batch", "quantity", "serials",
-                    "claim period", "reason"], rows)]
+                    "claim period", "status", "reason"], rows)]
     for by, totals in (("year", result.totals_by_year), ("source", result.totals_by_source)):
         parts.append(f"totals by {by}\n" + table(
             ["buyer", by, "quantity", "retirements"],

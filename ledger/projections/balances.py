@@ -116,6 +116,10 @@ class Balances(Projection):
         batch, _, e, n = self._moved(tx, item)
         self._add(tx, e.holder, batch, -n, 0, retired=n)
 
+    def retirementreverted(self, tx: Database, item: Item) -> None:
+        batch, _, e, n = self._moved(tx, item)
+        self._add(tx, e.holder, batch, n, 0, retired=-n)
+
     def cancelled(self, tx: Database, item: Item) -> None:
         batch, _, e, n = self._moved(tx, item)
         self._add(tx, e.holder, batch, -n, 0, cancelled=n)

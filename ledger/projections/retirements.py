@@ -9,11 +9,11 @@ import json
 from typing import Any
 
 from ledger.projections.runner import Database, Item, Projection
-from ledger.topics import RETIREMENT_RECORDED
+from ledger.topics import RETIREMENT_CONFIRMED, RETIREMENT_RECORDED, RETIREMENT_REVERTED
 
 COLUMNS = (
     "retirement", "retired_at", "year", "buyer", "holder", "beneficiary", "batch", "source",
-    "vintage", "quantity", "unit", "blocks", "reason", "claim_period",
+    "vintage", "quantity", "unit", "blocks", "reason", "claim_period", "status", "registry_ref",
 )
 TOTALS = {"year": "year", "source": "source"}
 
@@ -22,9 +22,9 @@ class Retirements(Projection):
     """One row per retirement; retirements are final, so rows are only ever inserted."""
 
     name = "retirements"
-    schema = 2  # 2: unit
+    schema = 3  # 2: unit; 3: status and registry_ref
     tables = ("retirements",)
-    topics = (RETIREMENT_RECORDED,)
+    topics = (RETIREMENT_RECORDED, RETIREMENT_CONFIRMED, RETIREMENT_REVERTED)
     ddl = (
         # The retirement id as primary key: an event applied twice fails instead of counting.
         "CREATE TABLE IF NOT EXISTS retirements (retirement TEXT PRIMARY KEY, "
@@ -32,7 +32,8 @@ class Retirements(Projection):
         "buyer TEXT NOT NULL, holder TEXT NOT NULL, beneficiary TEXT NOT NULL, "
         "batch TEXT NOT NULL, source TEXT NOT NULL, vintage INTEGER NOT NULL, "
         "quantity BIGINT NOT NULL, blocks TEXT NOT NULL, reason TEXT NOT NULL, "
-        "claim_period TEXT NOT NULL, unit TEXT NOT NULL)",
+        "claim_period TEXT NOT NULL, unit TEXT NOT NULL, status TEXT NOT NULL, "
+        "registry_ref TEXT)",
         "CREATE INDEX IF NOT EXISTS retirements_by_buyer ON retirements (buyer, year)",
     )
 
@@ -40,13 +41,21 @@ class Retirements(Projection):
         e = item.event
         tx.execute(
             "INSERT INTO retirements (position, retirement, retired_at, year, buyer, holder, "
-            "beneficiary, batch, source, vintage, quantity, blocks, reason, claim_period, unit) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "beneficiary, batch, source, vintage, quantity, blocks, reason, claim_period, unit, "
+            "status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [item.notification.id, str(e.originator_id), e.timestamp.isoformat(),
              e.timestamp.year, e.buyer, e.holder, e.beneficiary, e.batch, e.source, e.vintage,
              e.quantity, json.dumps(e.blocks), e.reason, e.claim_period,
-             getattr(e, "unit", "t")],
+             getattr(e, "unit", "t"), "pending" if getattr(e, "pending", False) else "confirmed"],
         )
+
+    def confirmed(self, tx: Database, item: Item) -> None:
+        tx.execute("UPDATE retirements SET status = 'confirmed', registry_ref = ? "
+                   "WHERE retirement = ?", [item.event.registry_ref, str(item.event.originator_id)])
+
+    def reverted(self, tx: Database, item: Item) -> None:
+        tx.execute("UPDATE retirements SET status = 'reverted' WHERE retirement = ?",
+                   [str(item.event.originator_id)])
 
 
 def where(buyer: str | None, year: int | None) -> tuple[str, list[Any]]:
@@ -102,12 +111,14 @@ def totals(
     db: Database, by: str, buyer: str | None = None, year: int | None = None
 ) -> list[dict[str, Any]]:
     """Credits retired per buyer and ``year`` or ``source`` (and how many retirements), in
-    the retirements' unit: a group mixing tonnes and kilograms sums in kilograms."""
+    the retirements' unit: a group mixing tonnes and kilograms sums in kilograms. Reverted
+    retirements count for nothing; pending ones count."""
     key = TOTALS[by]  # an identifier from our own table, never input
     condition, params = where(buyer, year)
     rows = db.execute(
         f"SELECT buyer, {key}, unit, SUM(quantity), COUNT(*) FROM retirements "
-        f"WHERE {condition} GROUP BY buyer, {key}, unit ORDER BY buyer, {key}, unit",
+        f"WHERE {condition} AND status <> 'reverted' "
+        f"GROUP BY buyer, {key}, unit ORDER BY buyer, {key}, unit",
         params,
     )
     found: dict[tuple[str, Any], dict[str, Any]] = {}

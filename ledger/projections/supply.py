@@ -100,6 +100,9 @@ class Supply(Projection):
     def retired(self, tx: Database, item: Item) -> None:
         self._move(tx, item, self._pool(tx, item, item.event.holder), "retired")
 
+    def retirementreverted(self, tx: Database, item: Item) -> None:
+        self._move(tx, item, "retired", self._pool(tx, item, item.event.holder))
+
     def cancelled(self, tx: Database, item: Item) -> None:
         self._move(tx, item, self._pool(tx, item, item.event.holder), "cancelled")
 

@@ -122,12 +122,20 @@ class StoreLedgerSide:
         while others keep retiring; each retirement is read once, for its beneficiary.
         """
         beneficiaries: dict[UUID, str] = {}
-        pieces: list[tuple[int, int, _State]] = []
+        retired: list[Any] = []
+        reverted: set[UUID] = set()  # pending retirements undone: their serials went back
         events: Iterable[Any] = self._ledger.events.history(batch.id, lte=batch.version)
         for event in events:
-            if get_topic(type(event)) != topics.BATCH_RETIRED:
-                continue
+            topic = get_topic(type(event))
+            if topic == topics.BATCH_RETIRED:
+                retired.append(event)
+            elif topic == topics.BATCH_RETIREMENT_REVERTED:
+                reverted.add(event.retirement_id)
+        pieces: list[tuple[int, int, _State]] = []
+        for event in retired:
             retirement_id: UUID = event.retirement_id
+            if retirement_id in reverted:
+                continue
             if retirement_id not in beneficiaries:
                 beneficiaries[retirement_id] = self._beneficiary(batch, retirement_id)
             state: _State = ("retired", beneficiaries[retirement_id])
@@ -135,8 +143,8 @@ class StoreLedgerSide:
         return pieces
 
     def _beneficiary(self, batch: CreditBatch, retirement_id: UUID) -> str:
-        # A retirement is final: its one Recorded event is its whole state, so reading that
-        # event loads it, without the aggregate cache's copying.
+        # The beneficiary is in the Recorded event and never changes, so reading that one
+        # event is enough, without the aggregate cache's copying.
         recorded: list[Any] = list(self._ledger.events.history(retirement_id, lte=1))
         if not recorded or get_topic(type(recorded[0])) != topics.RETIREMENT_RECORDED:
             raise RetirementNotFound(

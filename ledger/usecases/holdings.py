@@ -104,7 +104,7 @@ def retire(uow: UnitOfWork, *, holder: str, batch: str, quantity: Amount, benefi
             holder=holder, buyer=buyer, beneficiary=beneficiary, reason=reason,
             claim_period=claim_period, quantity=n,
             blocks=[b.to_list() for b in blocks], idempotency_key=idempotency_key,
-            labels=labels, unit=loaded.unit,
+            labels=labels, unit=loaded.unit, pending=True,
         )
         return [record, loaded], retirement_view(record)
 

@@ -66,6 +66,9 @@ def replace(uow: UnitOfWork, *, retirement: str, from_batch: str, quantity: int,
                 {"replaces": str(original.id), "batch": from_batch, "quantity": quantity,
                  "holder": source}, idempotency_key)
             return [], retirement_view(done)
+        if original.status == "reverted":
+            raise InvalidArgument(f"--retirement: expected a retirement that stands, found "
+                                  f"{original.id} reverted")
         reversed_batch = uow.load_batch(original.batch)
         replacing = uow.load_batch(from_batch)
         if replacing.unit != reversed_batch.unit:
@@ -82,7 +85,7 @@ def replace(uow: UnitOfWork, *, retirement: str, from_batch: str, quantity: int,
             reason=f"replacement of retirement {original.id} ({original.batch}, reversed)",
             claim_period=original.claim_period, quantity=quantity,
             blocks=[b.to_list() for b in blocks], idempotency_key=idempotency_key,
-            labels=labels, replaces=str(original.id), unit=replacing.unit,
+            labels=labels, replaces=str(original.id), unit=replacing.unit, pending=True,
         )
         changed = [record, reversed_batch]
         if replacing is not reversed_batch:

@@ -33,11 +33,13 @@ from ledger.errors import (
     LabelConflict,
     ReservationEnded,
     ReservationExpired,
+    RetirementNotPending,
 )
 from ledger.settings import Settings
 from ledger.usecases import (
     accounts,
     cancellations,
+    confirmations,
     holdings,
     labelling,
     minting,
@@ -71,6 +73,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.retired: dict[str, set[int]] = defaultdict(set)
         self.cancelled: dict[str, set[int]] = defaultdict(set)
         self.labels: dict[str, set[str]] = {}
+        # pending retirements: id -> (batch, holder, serials)
+        self.pending: dict[str, tuple[str, str, list[int]]] = {}
         self.open: dict[str, tuple[str, int]] = {}
         self.next_serial = 1
 
@@ -179,6 +183,24 @@ class LedgerMachine(RuleBasedStateMachine):
         assert [s for b in view.blocks for s in range(b.first, b.last + 1)] == held[:quantity]
         self.move(batch, held[:quantity], "retired")
         self.retired[batch].update(held[:quantity])
+        self.pending[view.retirement] = (batch, holder, held[:quantity])
+
+    @rule(pick=st.integers(0, 10), revert=st.booleans())
+    def settle_retirement(self, pick: int, revert: bool) -> None:
+        """The registry confirms a pending retirement, or it is reverted: its serials go
+        back to the holder. Either way it is pending no more."""
+        if not self.pending:
+            return
+        rid = sorted(self.pending)[pick % len(self.pending)]
+        batch, holder, serials = self.pending.pop(rid)
+        if not revert:
+            confirmations.confirm_retirement(self.ledger, retirement=rid, registry_ref=rid[:8])
+        else:
+            confirmations.revert_retirement(self.ledger, retirement=rid, reason="model")
+            self.move(batch, serials, f"held:{holder}")
+            self.retired[batch].difference_update(serials)
+        with pytest.raises(RetirementNotPending):
+            confirmations.revert_retirement(self.ledger, retirement=rid, reason="again")
 
     @rule(holder=st.sampled_from(("operator", *BUYERS)), quantity=st.integers(1, 20),
           pick=st.integers(0, 10), kind=st.sampled_from(KINDS))

@@ -1,0 +1,60 @@
+"""`ledger retirement confirm|revert`: the registry's side of a retirement."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from ledger.cli.options import renders, with_unit
+from ledger.errors import InvalidArgument
+from ledger.usecases import confirmations
+from ledger.usecases.unit import UnitOfWork
+from ledger.views import RetirementView
+
+
+def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise InvalidArgument(f"--confirmed-at: expected an ISO 8601 time with its UTC offset "
+                              f"(2025-06-30T12:00:00+00:00), found {value!r}")
+    return when
+
+
+@click.group()
+def retirement() -> None:
+    """Confirm a pending retirement with the registry's reference, or revert one the registry
+    never made."""
+
+
+@retirement.command("confirm")
+@click.argument("ref")
+@click.option("--registry-ref", required=True,
+              help="The registry's own id of the retirement (its retirement report's).")
+@click.option("--registry-url", help="Where the registry shows it (https://).")
+@click.option("--confirmed-at", metavar="TIME", callback=_time,
+              help="When the registry recorded it [default: now].")
+@renders()
+@with_unit()
+def retirement_confirm(uow: UnitOfWork, ref: str, registry_ref: str, registry_url: str | None,
+                       confirmed_at: datetime | None) -> RetirementView:
+    """Confirm a pending retirement (by id or idempotency key): the registry shows it."""
+    return confirmations.confirm_retirement(uow, retirement=ref, registry_ref=registry_ref,
+                                            registry_url=registry_url,
+                                            confirmed_at=confirmed_at)
+
+
+@retirement.command("revert")
+@click.argument("ref")
+@click.option("--reason", required=True)
+@renders()
+@with_unit()
+def retirement_revert(uow: UnitOfWork, ref: str, reason: str) -> RetirementView:
+    """Revert a pending retirement the registry never made: its credits go back to the
+    holder."""
+    return confirmations.revert_retirement(uow, retirement=ref, reason=reason)

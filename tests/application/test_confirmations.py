@@ -1,0 +1,116 @@
+"""Registry confirmation, on SQLite and PostgreSQL through the same tests: a retirement is
+pending until confirmed with the registry's reference; a pending one the registry never made is
+reverted, its credits back with the holder; the projections and the audit follow."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ledger.errors import InvalidArgument, RetirementNotPending
+from ledger.projections.runner import Database
+from ledger.reconcile.store_side import StoreLedgerSide
+from ledger.settings import Settings
+from ledger.usecases import confirmations, holdings, minting, projecting, reads, reservations
+from ledger.usecases.unit import UnitOfWork
+from ledger.web.app import create_app
+from tests.application.test_audit import project, run
+from tests.support.builders import issuance, open_buyers
+
+LEAF = "ART:ART102-2021-11"
+
+
+def event_count(ledger: UnitOfWork) -> int:
+    return ledger.events.recorder.max_notification_id() or 0
+
+
+@pytest.fixture
+def retired(ledger: UnitOfWork) -> UnitOfWork:
+    """acme retired 30 (key r-1) and 20 (key r-2) of the 60 LEAF credits it bought."""
+    minting.mint(ledger, document=issuance(first=1, last=100))
+    open_buyers(ledger, "acme")
+    reservations.settle(ledger, reservation=reservations.reserve(
+        ledger, buyer="acme", quantity=60, batch=LEAF).reservation)
+    for key, quantity in (("r-1", 30), ("r-2", 20)):
+        holdings.retire(ledger, holder="acme", batch=LEAF, quantity=quantity,
+                        beneficiary="Acme Corp", reason="FY2025", claim_period="2025",
+                        idempotency_key=key)
+    return ledger
+
+
+def test_a_retirement_is_pending_until_the_registry_reference_confirms_it(
+    retired: UnitOfWork,
+) -> None:
+    assert reads.show_retirement(retired, retirement="r-1").status == "pending"
+    when = datetime(2025, 7, 1, 9, 30, tzinfo=UTC)
+    view = confirmations.confirm_retirement(
+        retired, retirement="r-1", registry_ref="ART-RET-0042",
+        registry_url="https://registry.example/retirements/42", confirmed_at=when)
+    assert (view.status, view.registry_ref, view.confirmed_at) == (
+        "confirmed", "ART-RET-0042", when.isoformat())
+    before = event_count(retired)
+    again = confirmations.confirm_retirement(retired, retirement="r-1",
+                                             registry_ref="ART-RET-0042")
+    assert again == view and event_count(retired) == before  # the same: nothing more
+    with pytest.raises(RetirementNotPending, match="found it confirmed"):
+        confirmations.confirm_retirement(retired, retirement="r-1", registry_ref="OTHER")
+    with pytest.raises(RetirementNotPending):
+        confirmations.revert_retirement(retired, retirement="r-1", reason="too late")
+    with pytest.raises(InvalidArgument, match="https"):
+        confirmations.confirm_retirement(retired, retirement="r-2", registry_ref="x",
+                                         registry_url="javascript:alert(1)")
+    assert event_count(retired) == before
+
+
+def test_reverting_a_pending_retirement_gives_its_credits_back(retired: UnitOfWork) -> None:
+    view = confirmations.revert_retirement(retired, retirement="r-2",
+                                           reason="the registry never retired it")
+    assert view.status == "reverted"
+    batch = reads.show_batch(retired, batch=LEAF)
+    assert (batch.held, batch.retired) == (30, 30)
+    line = reads.balance(retired, holder="acme").batches[0]
+    assert (line.available, line.retired) == (30, 30)
+    again = holdings.retire(retired, holder="acme", batch=LEAF, quantity=30,
+                            beneficiary="Acme Corp", reason="FY2025", claim_period="2025")
+    assert [(b.first, b.last) for b in again.blocks] == [(31, 60)]  # the serials came back
+    with pytest.raises(RetirementNotPending, match="found it reverted"):
+        confirmations.confirm_retirement(retired, retirement="r-2", registry_ref="late")
+
+
+def test_projections_audit_and_reconcile_follow_the_status(
+    retired: UnitOfWork, db: Database
+) -> None:
+    confirmations.confirm_retirement(retired, retirement="r-1", registry_ref="ART-RET-0042")
+    confirmations.revert_retirement(retired, retirement="r-2", reason="never made")
+    rows = {r["quantity"]: r for r in reads.retired(retired, buyer="acme").retirements}
+    assert (rows[30]["status"], rows[30]["registry_ref"]) == ("confirmed", "ART-RET-0042")
+    assert rows[20]["status"] == "reverted"
+    assert [t["quantity"] for t in reads.retired(retired).totals_by_year] == [30]
+    before = (reads.all_balances(retired), reads.supply_by(retired),
+              reads.retired(retired))
+    projecting.project(retired, rebuild=True)
+    assert (reads.all_balances(retired), reads.supply_by(retired),
+            reads.retired(retired)) == before
+    blocks = StoreLedgerSide(retired).batch(LEAF).blocks  # type: ignore[union-attr]
+    # The reverted serials are active again for the registry comparison.
+    assert [(b.first, b.last, b.state) for b in blocks] == [(1, 30, "retired"), (31, 100, "active")]
+    project(retired, db)
+    report = run(retired, db)
+    assert not [p for p in report.problems if p.kind != "projection_behind"], report.summary()
+
+
+def test_the_public_page_and_api_show_the_status(retired: UnitOfWork, settings: Settings) -> None:
+    confirmations.confirm_retirement(retired, retirement="r-1", registry_ref="ART-RET-0042",
+                                     registry_url="https://registry.example/r/42?a=1&b=2")
+    projecting.catch_up(retired)
+    ids = {k: reads.show_retirement(retired, retirement=k).retirement for k in ("r-1", "r-2")}
+    with TestClient(create_app(settings, timeout_s=10)) as client:
+        confirmed = client.get(f"/retirements/{ids['r-1']}").text
+        pending = client.get(f"/retirements/{ids['r-2']}").text
+        api = client.get(f"/api/v1/retirements/{ids['r-1']}").json()
+    assert ('confirmed by the registry as <a href="https://registry.example/r/42?a=1&amp;b=2"'
+            in confirmed)
+    assert "pending: not yet confirmed by the registry" in pending
+    assert (api["status"], api["registry_ref"]) == ("confirmed", "ART-RET-0042")

@@ -1,0 +1,29 @@
+"""`ledger retirement confirm|revert` end to end: the JSON, the codes."""
+
+from __future__ import annotations
+
+LEAF = "ART:ART102-2021-11"
+
+
+def test_confirm_then_refuse_to_revert_and_revert_another(ready) -> None:  # type: ignore[no-untyped-def]
+    run = ready
+    run("reserve", "--buyer", "acme", "--quantity", "50", "--batch", LEAF,
+        "--idempotency-key", "po")
+    run("settle", "po")
+    for key in ("r-1", "r-2"):
+        made = run("retire", "--holder", "acme", "--batch", LEAF, "--quantity", "20",
+                   "--beneficiary", "Acme", "--reason", "FY2025", "--claim-period", "2025",
+                   "--idempotency-key", key, "--json")
+        assert made.json()["status"] == "pending"
+    confirmed = run("retirement", "confirm", "r-1", "--registry-ref", "ART-RET-1",
+                    "--confirmed-at", "2025-07-01T09:30:00+00:00", "--json").json()
+    assert (confirmed["status"], confirmed["registry_ref"], confirmed["confirmed_at"]) == (
+        "confirmed", "ART-RET-1", "2025-07-01T09:30:00+00:00")
+    late = run("retirement", "revert", "r-1", "--reason", "x", "--json")
+    assert (late.code, late.json()["error"]["code"]) == (4, "retirement_not_pending")
+    assert run("retirement", "revert", "r-2", "--reason", "never made", "--json").json()[
+        "status"] == "reverted"
+    assert run("balance", "acme", "--json").json()["batches"][0]["available"] == 30
+    bad = run("retirement", "confirm", "r-2", "--registry-ref", "X", "--confirmed-at",
+              "yesterday", "--json")
+    assert (bad.code, bad.json()["error"]["code"]) == (2, "invalid_argument")
