@@ -79,6 +79,11 @@ class Retire(Op):
     claim_period: str
     on_behalf_of: str | None = None
     require: list[str] = []
+    purpose: str | None = None
+    claim_type: str | None = None
+    consumption_country: str | None = None
+    consumption_period: str | None = None
+    public_note: str | None = None
     idempotency_key: str | None = None
 
 

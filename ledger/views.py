@@ -128,6 +128,9 @@ class RetirementView(View):
     """The registry's own id of the retirement, once confirmed."""
     registry_url: str | None = None
     confirmed_at: str | None = None
+    claim: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Claim data given on retire: purpose, claim_type, consumption_country,
+    consumption_period, public_note."""
 
 
 @dataclass(frozen=True)

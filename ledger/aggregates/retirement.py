@@ -16,6 +16,9 @@ from eventsourcing.domain import Aggregate, event
 from ledger.errors import RetirementNotPending
 
 PENDING, CONFIRMED, REVERTED = "pending", "confirmed", "reverted"
+CLAIM_FIELDS = ("purpose", "claim_type", "consumption_country", "consumption_period",
+                "public_note")
+"""Claim data a retirement may carry (checked by ledger.usecases.claim_data)."""
 
 
 class Retirement(Aggregate):
@@ -38,6 +41,11 @@ class Retirement(Aggregate):
         replaces: str | None = None,
         unit: str = "t",
         pending: bool = False,
+        purpose: str | None = None,
+        claim_type: str | None = None,
+        consumption_country: str | None = None,
+        consumption_period: str | None = None,
+        public_note: str | None = None,
     ) -> None:
         self.batch = batch
         self.source = source
@@ -56,6 +64,12 @@ class Retirement(Aggregate):
         # The retirement this one replaces after a reversal of its batch, if any.
         self.replaces = replaces
         self.unit = unit  # of quantity and blocks: the batch's ("t" when not recorded)
+        # Claim data, as the buyer's auditor asks for it (each absent when not given).
+        self.purpose = purpose
+        self.claim_type = claim_type
+        self.consumption_country = consumption_country
+        self.consumption_period = consumption_period
+        self.public_note = public_note
         self.status = PENDING if pending else CONFIRMED
         self.registry_ref: str | None = None
         self.registry_url: str | None = None

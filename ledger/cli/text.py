@@ -117,6 +117,7 @@ def _(result: RetirementView) -> str:
             f"{result.reason!r}\n  blocks: {blocks_text(result.blocks)}"
             f"{labels_text(result.labels)}"
             + (f"\n  replaces: retirement {result.replaces}" if result.replaces else "")
+            + "".join(f"\n  {k.replace('_', ' ')}: {v!r}" for k, v in result.claim.items())
             + f"\n  status: {result.status}"
             + (f" as {result.registry_ref!r}" if result.registry_ref else "")
             + (f" ({result.registry_url})" if result.registry_url else ""))

@@ -14,6 +14,7 @@ from ledger.topics import RETIREMENT_CONFIRMED, RETIREMENT_RECORDED, RETIREMENT_
 COLUMNS = (
     "retirement", "retired_at", "year", "buyer", "holder", "beneficiary", "batch", "source",
     "vintage", "quantity", "unit", "blocks", "reason", "claim_period", "status", "registry_ref",
+    "confirmed_at", "purpose", "claim_type", "consumption_country", "consumption_period",
 )
 TOTALS = {"year": "year", "source": "source"}
 
@@ -22,7 +23,7 @@ class Retirements(Projection):
     """One row per retirement; retirements are final, so rows are only ever inserted."""
 
     name = "retirements"
-    schema = 3  # 2: unit; 3: status and registry_ref
+    schema = 4  # 2: unit; 3: status and registry_ref; 4: confirmed_at and claim data
     tables = ("retirements",)
     topics = (RETIREMENT_RECORDED, RETIREMENT_CONFIRMED, RETIREMENT_REVERTED)
     ddl = (
@@ -33,7 +34,8 @@ class Retirements(Projection):
         "batch TEXT NOT NULL, source TEXT NOT NULL, vintage INTEGER NOT NULL, "
         "quantity BIGINT NOT NULL, blocks TEXT NOT NULL, reason TEXT NOT NULL, "
         "claim_period TEXT NOT NULL, unit TEXT NOT NULL, status TEXT NOT NULL, "
-        "registry_ref TEXT)",
+        "registry_ref TEXT, confirmed_at TEXT, purpose TEXT, claim_type TEXT, "
+        "consumption_country TEXT, consumption_period TEXT)",
         "CREATE INDEX IF NOT EXISTS retirements_by_buyer ON retirements (buyer, year)",
     )
 
@@ -42,16 +44,22 @@ class Retirements(Projection):
         tx.execute(
             "INSERT INTO retirements (position, retirement, retired_at, year, buyer, holder, "
             "beneficiary, batch, source, vintage, quantity, blocks, reason, claim_period, unit, "
-            "status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "status, purpose, claim_type, consumption_country, consumption_period) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [item.notification.id, str(e.originator_id), e.timestamp.isoformat(),
              e.timestamp.year, e.buyer, e.holder, e.beneficiary, e.batch, e.source, e.vintage,
              e.quantity, json.dumps(e.blocks), e.reason, e.claim_period,
-             getattr(e, "unit", "t"), "pending" if getattr(e, "pending", False) else "confirmed"],
+             getattr(e, "unit", "t"), "pending" if getattr(e, "pending", False) else "confirmed",
+             *(getattr(e, name, None) for name in ("purpose", "claim_type",
+                                                   "consumption_country",
+                                                   "consumption_period"))],
         )
 
     def confirmed(self, tx: Database, item: Item) -> None:
-        tx.execute("UPDATE retirements SET status = 'confirmed', registry_ref = ? "
-                   "WHERE retirement = ?", [item.event.registry_ref, str(item.event.originator_id)])
+        e = item.event
+        tx.execute("UPDATE retirements SET status = 'confirmed', registry_ref = ?, "
+                   "confirmed_at = ? WHERE retirement = ?",
+                   [e.registry_ref, e.confirmed_at, str(e.originator_id)])
 
     def reverted(self, tx: Database, item: Item) -> None:
         tx.execute("UPDATE retirements SET status = 'reverted' WHERE retirement = ?",

@@ -82,6 +82,13 @@ class RetirementSummary(_Model):
         default=None, description="What one credit of `quantity` and one serial of `blocks` "
         "is: `t` (a tonne of CO2e) or `kg`; absent from proofs of retirements recorded "
         "before units were (tonnes).")
+    purpose: str | None = Field(default=None, description="What the retirement is for.")
+    claim_type: str | None = Field(default=None, description="offset or contribution.")
+    consumption_country: str | None = Field(
+        default=None, description="ISO 3166-1 code of where the emissions happened.")
+    consumption_period: str | None = Field(
+        default=None, description="YYYY or YYYY-YYYY: when the emissions happened.")
+    public_note: str | None = Field(default=None, description="The buyer's public note.")
 
 
 class SignedEvent(_Model):
@@ -121,8 +128,10 @@ _SAME_NAME_FIELDS = (
 )
 
 
-_OPTIONAL_FIELDS = ("labels", "unit")
-"""Summary fields a signed retirement recorded before they existed does not carry."""
+_OPTIONAL_FIELDS = ("labels", "unit", "purpose", "claim_type", "consumption_country",
+                    "consumption_period", "public_note")
+"""Summary fields a signed retirement may not carry: recorded before they existed, or (claim
+data) not given."""
 
 
 def summary_of(envelope_fields: Mapping[str, Any]) -> RetirementSummary:

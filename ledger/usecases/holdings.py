@@ -13,6 +13,7 @@ from ledger.aggregates.transfer import Transfer
 from ledger.errors import InvalidArgument
 from ledger.quantities import Amount
 from ledger.usecases.accounts import eligible_buyer
+from ledger.usecases.claim_data import NO_CLAIM, Claim
 from ledger.usecases.labelling import check_labels, required
 from ledger.usecases.reads import retirement_view, transfer_view
 from ledger.usecases.rules import (
@@ -66,13 +67,14 @@ def transfer(uow: UnitOfWork, *, sender: str, recipient: str, batch: str, quanti
 
 def retire(uow: UnitOfWork, *, holder: str, batch: str, quantity: Amount, beneficiary: str,
            reason: str, claim_period: str, on_behalf_of: str | None = None,
-           require: list[str] | tuple[str, ...] = (),
+           require: list[str] | tuple[str, ...] = (), claim: Claim = NO_CLAIM,
            idempotency_key: str | None = None) -> RetirementView:
     """Retire ``quantity`` of the holder's credits of ``batch`` (lowest serials first) for a
     beneficiary, on behalf of an eligible buyer: the holder itself, or ``on_behalf_of`` when
     the operator retires from its inventory. Final. The batch must carry every label of
-    ``require``; the retirement records the labels it carries."""
+    ``require``; the retirement records the labels it carries, and the ``claim`` data given."""
     check_amount(quantity)
+    claim = claim.checked()
     needed = check_labels("--require", list(require))
     check_text("--beneficiary", beneficiary, 200)
     check_idempotency_key(idempotency_key)
@@ -85,8 +87,9 @@ def retire(uow: UnitOfWork, *, holder: str, batch: str, quantity: Amount, benefi
         if idempotency_key and (done := uow.find(Retirement, rid)) is not None:
             asked = {"holder": holder, "batch": batch, "quantity": whole(quantity, done.unit),
                      "beneficiary": beneficiary, "reason": reason,
-                     "claim_period": claim_period, "buyer": on_behalf_of or done.buyer}
-            same_request({k: getattr(done, k) for k in asked}, asked, idempotency_key)
+                     "claim_period": claim_period, "buyer": on_behalf_of or done.buyer,
+                     **claim.every_field()}
+            same_request({k: getattr(done, k, None) for k in asked}, asked, idempotency_key)
             return [], retirement_view(done)
         account = uow.load_account(holder)
         if account.role != "buyer" and on_behalf_of is None:
@@ -104,7 +107,7 @@ def retire(uow: UnitOfWork, *, holder: str, batch: str, quantity: Amount, benefi
             holder=holder, buyer=buyer, beneficiary=beneficiary, reason=reason,
             claim_period=claim_period, quantity=n,
             blocks=[b.to_list() for b in blocks], idempotency_key=idempotency_key,
-            labels=labels, unit=loaded.unit, pending=True,
+            labels=labels, unit=loaded.unit, pending=True, **claim.fields(),
         )
         return [record, loaded], retirement_view(record)
 

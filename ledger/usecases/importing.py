@@ -26,6 +26,7 @@ from ledger.usecases import (
     minting,
     reservations,
 )
+from ledger.usecases.claim_data import Claim
 from ledger.usecases.unit import MAX_ATTEMPTS, UnitOfWork
 from ledger.views import ImportReport
 
@@ -83,6 +84,8 @@ def apply(uow: UnitOfWork, op: ops.Op, number: int) -> object:
                 uow, holder=op.holder, batch=op.batch, quantity=op.quantity,
                 beneficiary=op.beneficiary, reason=op.reason, claim_period=op.claim_period,
                 on_behalf_of=op.on_behalf_of, require=op.require,
+                claim=Claim(op.purpose, op.claim_type, op.consumption_country,
+                            op.consumption_period, op.public_note),
                 idempotency_key=op.idempotency_key)
         case ops.Cancel():
             return cancellations.cancel(

@@ -14,7 +14,7 @@ from typing import Any
 from ledger.aggregates.account import Account
 from ledger.aggregates.cancellation import Cancellation
 from ledger.aggregates.reservation import Reservation
-from ledger.aggregates.retirement import Retirement
+from ledger.aggregates.retirement import CLAIM_FIELDS, Retirement
 from ledger.aggregates.transfer import Transfer
 from ledger.progress import Progress, note, silent
 from ledger.projections import balances, retirements, supply
@@ -158,8 +158,14 @@ def retirement_view(r: Retirement) -> RetirementView:
     return RetirementView(
         str(r.id), r.batch, r.source, r.vintage, r.holder, r.buyer, r.beneficiary, r.reason,
         r.claim_period, r.quantity, blocks, r.created_on, list(r.labels), r.replaces, r.unit,
-        r.status, r.registry_ref, r.registry_url, r.confirmed_at,
+        r.status, r.registry_ref, r.registry_url, r.confirmed_at, claim_of(r),
     )
+
+
+def claim_of(r: Retirement) -> dict[str, str]:
+    """The claim data a retirement was recorded with (none before claim data existed)."""
+    return {name: value for name in CLAIM_FIELDS
+            if (value := getattr(r, name, None)) is not None}
 
 
 def cancellation_view(c: Cancellation) -> CancellationView:

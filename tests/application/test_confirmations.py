@@ -9,11 +9,20 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from ledger.errors import InvalidArgument, RetirementNotPending
+from ledger.errors import IdempotencyConflict, InvalidArgument, RetirementNotPending
 from ledger.projections.runner import Database
 from ledger.reconcile.store_side import StoreLedgerSide
 from ledger.settings import Settings
-from ledger.usecases import confirmations, holdings, minting, projecting, reads, reservations
+from ledger.usecases import (
+    checkpoints,
+    confirmations,
+    holdings,
+    minting,
+    projecting,
+    reads,
+    reservations,
+)
+from ledger.usecases.claim_data import Claim
 from ledger.usecases.unit import UnitOfWork
 from ledger.web.app import create_app
 from tests.application.test_audit import project, run
@@ -114,3 +123,50 @@ def test_the_public_page_and_api_show_the_status(retired: UnitOfWork, settings: 
             in confirmed)
     assert "pending: not yet confirmed by the registry" in pending
     assert (api["status"], api["registry_ref"]) == ("confirmed", "ART-RET-0042")
+
+
+# --- claim data ------------------------------------------------------------------------------
+
+
+def test_claim_data_is_signed_shown_and_in_the_proof(retired: UnitOfWork) -> None:
+    claim = Claim("corporate_targets", "contribution", "deu", "2024-2025", "Scope 3, FY2025")
+    view = holdings.retire(retired, holder="acme", batch=LEAF, quantity=5,
+                           beneficiary="Acme Corp", reason="FY2025", claim_period="2025",
+                           claim=claim, idempotency_key="r-3")
+    assert view.claim == {"purpose": "corporate_targets", "claim_type": "contribution",
+                          "consumption_country": "DEU", "consumption_period": "2024-2025",
+                          "public_note": "Scope 3, FY2025"}
+    projecting.catch_up(retired)
+    checkpoints.sign_head(retired)
+    bundle = checkpoints.prove_retirement(retired, retirement="r-3")
+    assert (bundle.summary.purpose, bundle.summary.consumption_country) == (
+        "corporate_targets", "DEU")
+    row = next(r for r in reads.retired(retired).retirements if r["quantity"] == 5)
+    assert (row["claim_type"], row["consumption_period"]) == ("contribution", "2024-2025")
+    again = holdings.retire(retired, holder="acme", batch=LEAF, quantity=5,
+                            beneficiary="Acme Corp", reason="FY2025", claim_period="2025",
+                            claim=claim, idempotency_key="r-3")
+    assert again == view
+    with pytest.raises(IdempotencyConflict):
+        holdings.retire(retired, holder="acme", batch=LEAF, quantity=5,
+                        beneficiary="Acme Corp", reason="FY2025", claim_period="2025",
+                        idempotency_key="r-3")
+
+
+@pytest.mark.parametrize(("claim", "option"), [
+    (Claim(purpose="greenwashing"), "--purpose"),
+    (Claim(claim_type="offsetting"), "--claim-type"),
+    (Claim(consumption_country="XX"), "--consumption-country"),
+    (Claim(consumption_country="Deutschland"), "--consumption-country"),
+    (Claim(consumption_period="2025-2024"), "--consumption-period"),
+    (Claim(consumption_period="25"), "--consumption-period"),
+    (Claim(public_note="x" * 257), "--public-note"),
+])
+def test_bad_claim_data_is_refused_and_nothing_is_written(
+    retired: UnitOfWork, claim: Claim, option: str
+) -> None:
+    before = event_count(retired)
+    with pytest.raises(InvalidArgument, match=option):
+        holdings.retire(retired, holder="acme", batch=LEAF, quantity=1, beneficiary="Acme",
+                        reason="r", claim_period="2025", claim=claim)
+    assert event_count(retired) == before

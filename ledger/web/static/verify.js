@@ -95,10 +95,12 @@ const ledgerVerify = (() => {
     ["retirement_id", "str"], ["beneficiary", "str"], ["buyer", "str"], ["holder", "str"],
     ["quantity", "int"], ["batch", "str"], ["source", "str"], ["vintage", "int"],
     ["blocks", "blocks"], ["reason", "str"], ["claim_period", "str"], ["retired_at", "str"],
-    ["labels", "labels"], ["unit", "unit"],
+    ["labels", "labels"], ["unit", "unit"], ["purpose", "str"], ["claim_type", "str"],
+    ["consumption_country", "str"], ["consumption_period", "str"], ["public_note", "str"],
   ];
   /** Summary fields a proof may leave out (the model's `None` default: written not at all). */
-  const OPTIONAL_SUMMARY_FIELDS = ["labels", "unit"];
+  const OPTIONAL_SUMMARY_FIELDS = ["labels", "unit", "purpose", "claim_type",
+    "consumption_country", "consumption_period", "public_note"];
   const UNITS = ["t", "kg"];
   const BUNDLE_FIELDS = ["format", "summary", "event", "leaf_index", "tree_size",
     "inclusion_path", "checkpoint"];
@@ -717,6 +719,9 @@ const ledgerVerify = (() => {
         : String(s.quantity),
       vintage: String(s.vintage), reason: s.reason, claimPeriod: s.claim_period,
       retiredAt: s.retired_at,
+      claim: ["purpose", "claim_type", "consumption_country", "consumption_period", "public_note"]
+        .filter((name) => s[name] !== undefined)
+        .map((name) => `${name.replace(/_/g, " ")}: ${s[name]}`).join("; "),
       labels: s.labels === undefined ? "not recorded (a retirement from before labels)"
         : s.labels.join(", ") || "none",
       blocks: s.blocks.map(([first, last]) => `${first}..${last}`).join(", "),
