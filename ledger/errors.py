@@ -354,6 +354,14 @@ class CosignatureMissing(VerificationFailed):
     code = "cosignature_missing"
 
 
+class ClaimFindings(VerificationFailed):
+    """A claims report found retirements that fail its checks: retired more than 12 months
+    after the period's end, not confirmed by the registry, or for another beneficiary. The
+    report lists each one."""
+
+    code = "claim_findings"
+
+
 class CheckpointMismatch(VerificationFailed):
     """A signed checkpoint's root differs from the root recomputed from the events, or it
     covers events the log no longer holds."""
