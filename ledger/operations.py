@@ -107,6 +107,20 @@ class Withdraw(Op):
     idempotency_key: str | None = None
 
 
+class ConfirmRetirement(Op):
+    op: Literal["confirm_retirement"]
+    retirement: str
+    registry_ref: str
+    registry_url: str | None = None
+    confirmed_at: str | None = None
+
+
+class RevertRetirement(Op):
+    op: Literal["revert_retirement"]
+    retirement: str
+    reason: str
+
+
 class ApplyLabel(Op):
     op: Literal["apply_label"]
     batch: str
@@ -125,7 +139,7 @@ class RevokeLabel(Op):
 
 Operation = Annotated[
     Mint | OpenAccount | Reserve | Settle | Release | Transfer | Retire | Cancel | Withdraw
-    | ApplyLabel | RevokeLabel,
+    | ApplyLabel | RevokeLabel | ConfirmRetirement | RevertRetirement,
     Field(discriminator="op"),
 ]
 _operation: TypeAdapter[Any] = TypeAdapter(Operation)

@@ -12,7 +12,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TextIO
 
 from ledger.errors import FileNotFound, InvalidArgument, InvalidDocument, LedgerError
@@ -136,6 +136,18 @@ def parse_day(what: str, text: str) -> date:
         raise InvalidArgument(f"{what}: expected a day YYYY-MM-DD from 1990 to 2100, found "
                               f"{escaped(text)!r}")
     return day
+
+
+def parse_time(what: str, text: str) -> datetime:
+    """An ISO 8601 time with its UTC offset."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise InvalidArgument(f"{what}: expected an ISO 8601 time with its UTC offset "
+                              f"(2025-06-30T12:00:00+00:00), found {escaped(text)!r}")
+    return when
 
 
 def parse_scopes(value: str | list[int] | None) -> list[int]:

@@ -58,6 +58,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "source or vintage."),
     "retirements": ("retirements",
         "Every retirement, and each buyer's totals by year and by source."),
+    "certificate": ("certificate",
+        "Write a retirement's certificate: one printable page with its facts, status, "
+        "registry reference and its proof inside (checkable offline with `ledger verify`)."),
     "report": ("report", "Reports for buyers and their auditors: `ledger report claims`."),
     "project": ("project",
         "Catch a projection (default: every one) up with the log, rebuild it, or follow "

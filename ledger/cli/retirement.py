@@ -7,23 +7,14 @@ from datetime import datetime
 import click
 
 from ledger.cli.options import renders, with_unit
-from ledger.errors import InvalidArgument
+from ledger.parsing import parse_time
 from ledger.usecases import confirmations
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import RetirementView
 
 
 def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        raise InvalidArgument(f"--confirmed-at: expected an ISO 8601 time with its UTC offset "
-                              f"(2025-06-30T12:00:00+00:00), found {value!r}")
-    return when
+    return None if value is None else parse_time("--confirmed-at", value)
 
 
 @click.group()

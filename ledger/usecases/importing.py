@@ -16,11 +16,12 @@ from eventsourcing.persistence import RecordConflictError
 from ledger import operations as ops
 from ledger.documents import validate_issuance
 from ledger.errors import ConcurrentUpdate, InvalidDocument, LedgerError
-from ledger.parsing import parse_day, parse_duration, parse_scopes
+from ledger.parsing import parse_day, parse_duration, parse_scopes, parse_time
 from ledger.progress import Progress, silent
 from ledger.usecases import (
     accounts,
     cancellations,
+    confirmations,
     holdings,
     labelling,
     minting,
@@ -96,6 +97,15 @@ def apply(uow: UnitOfWork, op: ops.Op, number: int) -> object:
             return cancellations.withdraw(
                 uow, batch=op.batch, quantity=op.quantity, reason=op.reason,
                 idempotency_key=op.idempotency_key)
+        case ops.ConfirmRetirement():
+            return confirmations.confirm_retirement(
+                uow, retirement=op.retirement, registry_ref=op.registry_ref,
+                registry_url=op.registry_url,
+                confirmed_at=parse_time("confirmed_at", op.confirmed_at)
+                if op.confirmed_at else None)
+        case ops.RevertRetirement():
+            return confirmations.revert_retirement(uow, retirement=op.retirement,
+                                                   reason=op.reason)
         case ops.ApplyLabel() | ops.RevokeLabel():
             change = (labelling.apply_label if isinstance(op, ops.ApplyLabel)
                       else labelling.revoke_label)

@@ -118,3 +118,25 @@ def test_label_lines_apply_and_revoke_and_a_second_run_skips_them(ledger: UnitOf
                  "effective": "2024-13-01"})
     with pytest.raises(InvalidArgument, match="line 1: effective: expected a day"):
         importing.import_operations(ledger, lines=bad)
+
+
+def test_confirm_and_revert_lines_and_claim_data_run_the_same_use_cases(
+    ledger: UnitOfWork,
+) -> None:
+    ops = [line for line in story(2) if '"transfer"' not in line] + lines(
+        {"op": "confirm_retirement", "retirement": "ret-0", "registry_ref": "ART-RET-1",
+         "confirmed_at": "2025-07-01T00:00:00+00:00"},
+        {"op": "revert_retirement", "retirement": "ret-1", "reason": "never made"},
+        {"op": "retire", "holder": "b0", "batch": LEAF, "quantity": 1, "beneficiary": "B",
+         "reason": "r", "claim_period": "2025", "purpose": "insetting",
+         "consumption_country": "br", "idempotency_key": "ret-claim"},
+    )
+    importing.import_operations(ledger, lines=ops)
+    assert reads.show_retirement(ledger, retirement="ret-0").registry_ref == "ART-RET-1"
+    assert reads.show_retirement(ledger, retirement="ret-1").status == "reverted"
+    assert reads.show_retirement(ledger, retirement="ret-claim").claim == {
+        "purpose": "insetting", "consumption_country": "BR"}
+    bad = lines({"op": "confirm_retirement", "retirement": "ret-claim", "registry_ref": "X",
+                 "confirmed_at": "yesterday"})
+    with pytest.raises(InvalidArgument, match="line 1: confirmed_at: expected an ISO 8601"):
+        importing.import_operations(ledger, lines=bad)

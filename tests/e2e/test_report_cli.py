@@ -35,3 +35,18 @@ def test_the_claims_report_in_each_format(ready, tmp_path: Path) -> None:  # typ
     assert written.code == 0
     html = page.read_text(encoding="utf-8")
     assert "Every check passed." in html and "ART-RET-9" in html and "<script" not in html
+
+
+def test_a_certificate_is_written_to_a_file(ready, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run = ready
+    run("reserve", "--buyer", "acme", "--quantity", "10", "--batch", LEAF,
+        "--idempotency-key", "po")
+    run("settle", "po")
+    run("retire", "--holder", "acme", "--batch", LEAF, "--quantity", "10", "--beneficiary",
+        "Acme", "--reason", "claim", "--claim-period", PERIOD, "--idempotency-key", "r-1")
+    page = tmp_path / "cert.html"
+    written = run("certificate", "r-1", "-o", page, "--base-url", "https://ledger.example")
+    assert written.code == 0, written.err
+    assert "Certificate of retirement" in page.read_text(encoding="utf-8")
+    insecure = run("certificate", "r-1", "--base-url", "http://x", "--json")
+    assert (insecure.code, insecure.json()["error"]["code"]) == (2, "invalid_argument")
