@@ -110,15 +110,15 @@ def parse_whole(what: str, text: str, low: int, high: int) -> int:
     return value
 
 
-def parse_duration(text: str) -> timedelta:
+def parse_duration(text: str, what: str = "--expires-in") -> timedelta:
     match = DURATION.fullmatch(text.strip())
     if not match:
         raise InvalidArgument(
-            f"--expires-in: expected a duration like 30m, 12h or 7d, found {escaped(text)!r}"
+            f"{what}: expected a duration like 30m, 12h or 7d, found {escaped(text)!r}"
         )
     duration = timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
     if not timedelta(0) < duration <= MAX_DURATION:
-        raise InvalidArgument(f"--expires-in: expected more than 0 and at most "
+        raise InvalidArgument(f"{what}: expected more than 0 and at most "
                               f"{MAX_DURATION.days}d, found {text.strip()}")
     return duration
 

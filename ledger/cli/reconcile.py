@@ -16,21 +16,29 @@ from ledger.cli.options import renders, with_unit
 from ledger.cli.render import StderrProgress, say
 from ledger.cli.text import text_of
 from ledger.errors import FileNotFound, InvalidExport
+from ledger.parsing import parse_duration
 from ledger.progress import Progress
 from ledger.reconcile.readers import FORMATS, read_export
 from ledger.reconcile.records import RegistryRecord
 from ledger.reconcile.report import ReconcileReport
 from ledger.usecases import reconciling
-from ledger.usecases.unit import UnitOfWork
+from ledger.usecases.unit import UnitOfWork, open_unit
 
 
 @click.command()
 @click.argument("exports", metavar="EXPORT...", nargs=-1, required=True)
 @click.option("--format", "layout", type=click.Choice(FORMATS), default="auto",
               show_default=True, help="Layout of every EXPORT; auto tells it from the header.")
+@click.option("--confirm", is_flag=True,
+              help="Confirm each pending retirement the exports show retired, serial for "
+                   "serial, for its beneficiary (signs; needs the operator's key).")
+@click.option("--stale-after", default="14d", show_default=True, metavar="DURATION",
+              help="With --confirm: a pending retirement older than this that no export shows "
+                   "is a stale_pending difference.")
 @renders(output=True)
 @with_unit(sign=False)
-def reconcile(uow: UnitOfWork, exports: tuple[str, ...], layout: str) -> ReconcileReport:
+def reconcile(uow: UnitOfWork, exports: tuple[str, ...], layout: str, confirm: bool,
+              stale_after: str) -> ReconcileReport:
     """Compare registry exports (ART issuance and retirement reports, Verra transactions,
     Isometric credit batches, or the canonical layout) with the ledger, serial by serial.
 
@@ -42,7 +50,13 @@ def reconcile(uow: UnitOfWork, exports: tuple[str, ...], layout: str) -> Reconci
     streams = [_stream(Path(export), layout) for export in exports]
     progress = StderrProgress()
     records = counted(chain.from_iterable(streams), progress)
-    report = reconciling.reconcile(uow, records=records, progress=progress)
+    stale = parse_duration(stale_after, "--stale-after")
+    if confirm:
+        with open_unit(uow.settings) as writer:
+            report = reconciling.reconcile(uow, records=records, progress=progress,
+                                           confirm=writer, stale_after=stale)
+    else:
+        report = reconciling.reconcile(uow, records=records, progress=progress)
     say(f"reconciled {report.records_read} rows with {report.batches_compared} ledger "
         f"batches: {len(report.differences)} differences")
     return report

@@ -17,6 +17,7 @@ DifferenceClass = Literal[
     "status_mismatch",
     "beneficiary_mismatch",
     "double_mint",
+    "stale_pending",
 ]
 DIFFERENCE_CLASSES: tuple[DifferenceClass, ...] = get_args(DifferenceClass)
 _SHOWN_RANGES = 3
@@ -94,6 +95,8 @@ class ReconcileReport:
     differences: tuple[Difference, ...]
     records_read: int
     batches_compared: int
+    confirmed: tuple[dict[str, str], ...] = ()
+    """Pending retirements this run confirmed (``--confirm``): id and registry reference."""
 
     @property
     def reconciled(self) -> bool:
@@ -126,13 +129,16 @@ class ReconcileReport:
             "batches_compared": self.batches_compared,
             "summary": self.counts(),
             "differences": [difference.to_dict() for difference in self.differences],
+            "confirmed": list(self.confirmed),
         }
 
     def render_text(self) -> str:
         """A table of the differences followed by the counts per class."""
         compared = f"{self.records_read} records read, {self.batches_compared} batches compared"
+        confirmed = "".join(f"confirmed retirement {c['retirement']} as {c['registry_ref']}\n"
+                            for c in self.confirmed)
         if self.reconciled:
-            return f"Everything reconciles: {compared}.\n"
+            return f"{confirmed}Everything reconciles: {compared}.\n"
         rows = [("class", "batch", "registry", "ledger", "detail")]
         rows += [_row(difference) for difference in self.differences]
         widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
@@ -142,7 +148,7 @@ class ReconcileReport:
         ]
         summary = ", ".join(f"{kind} {number}" for kind, number in self.counts().items())
         lines += ["", f"{len(self.differences)} differences ({compared}): {summary}"]
-        return "\n".join(line.rstrip() for line in lines) + "\n"
+        return confirmed + "\n".join(line.rstrip() for line in lines) + "\n"
 
 
 def _row(difference: Difference) -> tuple[str, str, str, str, str]:

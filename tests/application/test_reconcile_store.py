@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 
 from ledger import ids
@@ -18,9 +19,10 @@ from ledger.reconcile.readers import read_export
 from ledger.reconcile.report import ReconcileReport
 from ledger.reconcile.store_side import StoreLedgerSide
 from ledger.serials.native import parse_native_serial
-from ledger.usecases import cancellations, holdings, minting, reservations
+from ledger.usecases import cancellations, holdings, minting, reads, reconciling, reservations
 from ledger.usecases.unit import UnitOfWork
 from tests.support.builders import issuance, open_buyers
+from tests.support.clock import Clock
 from tests.unit.reconcile.ledger_builders import EXPORTS, only
 
 A, B = "ART:ART102-2021-11", "ART:ART102-2021-12"
@@ -349,3 +351,24 @@ def test_a_ledger_cancellation_reconciles_with_the_registrys_cancellation_report
     found = reconcile(read_export(as_retired), StoreLedgerSide(ledger)).differences
     assert [(d.kind, d.registry.status, d.ledger.status) for d in found] == [
         ("status_mismatch", "retired", "cancelled")]
+
+
+def test_confirm_records_what_the_registry_shows_and_names_stale_pending_ones(
+    ledger: UnitOfWork, tmp_path: Path, clock: Clock
+) -> None:
+    build(ledger)  # three pending retirements: acme 1-60, globex A 101-140, globex B 1-50
+    export = art_retirements(tmp_path / "r.csv", *CLEAN_RETIREMENTS[:3])  # not B's
+    clock.advance(timedelta(days=15))
+    report = reconciling.reconcile(ledger, records=read_export(export), confirm=ledger)
+    confirmed = {c["registry_ref"] for c in report.confirmed}
+    assert confirmed == {"ART-CR-102-2021-11-1 to 60",
+                         "ART-CR-102-2021-11-101 to 120; ART-CR-102-2021-11-121 to 140"}
+    stale = [d for d in report.differences if d.kind == "stale_pending"]
+    assert [(d.batch_ref, d.ledger.status, d.ledger.beneficiary) for d in stale] == [
+        (B, "pending", "Globex Inc")]
+    statuses = sorted(r["status"] for r in reads.retired(ledger).retirements)
+    assert statuses == ["confirmed", "confirmed", "pending"]
+    again = reconciling.reconcile(ledger, records=read_export(export), confirm=ledger)
+    assert again.confirmed == ()  # confirmed already: nothing more
+    without = reconciling.reconcile(ledger, records=read_export(export))
+    assert not [d for d in without.differences if d.kind == "stale_pending"]
