@@ -52,6 +52,9 @@ class RegistryRecord:
     source: str
     row: int
     lists_all_serials: bool
+    registry_ref: str | None = None
+    """The registry's own id of the retirement that used these serials, where it gives one
+    (Isometric's ``retirement_id``)."""
 
     def __post_init__(self) -> None:
         if self.first is None or self.last is None or self.scope is None:

@@ -67,8 +67,9 @@ def _kept(records: Iterable[RegistryRecord], used: dict[str, list[RegistryRecord
 
 def _shown(records: list[RegistryRecord], blocks: list[list[int]],
            beneficiary: str) -> str | None:
-    """The registry's text for the serials when records retired for ``beneficiary`` cover
-    every block, else None."""
+    """The registry's reference for the serials when records retired for ``beneficiary``
+    cover every block: its retirement id where it gives one, else its serial text; None when
+    they do not cover them."""
     name = " ".join(beneficiary.casefold().split())
     mine = sorted((r for r in records
                    if " ".join((r.beneficiary or "").casefold().split()) == name),
@@ -79,7 +80,8 @@ def _shown(records: list[RegistryRecord], blocks: list[list[int]],
         for record in mine:
             assert record.first is not None and record.last is not None
             if record.first <= at <= record.last:
-                texts.append(record.serial_verbatim or f"{record.first}-{record.last}")
+                texts.append(record.registry_ref or record.serial_verbatim
+                             or f"{record.first}-{record.last}")
                 at = record.last + 1
             if at > last:
                 break

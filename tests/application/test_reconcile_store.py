@@ -21,7 +21,7 @@ from ledger.reconcile.store_side import StoreLedgerSide
 from ledger.serials.native import parse_native_serial
 from ledger.usecases import cancellations, holdings, minting, reads, reconciling, reservations
 from ledger.usecases.unit import UnitOfWork
-from tests.support.builders import issuance, open_buyers
+from tests.support.builders import isometric_issuance, issuance, open_buyers
 from tests.support.clock import Clock
 from tests.unit.reconcile.ledger_builders import EXPORTS, only
 
@@ -372,3 +372,32 @@ def test_confirm_records_what_the_registry_shows_and_names_stale_pending_ones(
     assert again.confirmed == ()  # confirmed already: nothing more
     without = reconciling.reconcile(ledger, records=read_export(export))
     assert not [d for d in without.differences if d.kind == "stale_pending"]
+
+
+def test_an_isometric_issuance_and_its_retirement_ids_reconcile_in_kilograms(
+    ledger: UnitOfWork, tmp_path: Path
+) -> None:
+    """The supplier's share of a real Isometric issuance (4,377,238 kg) minted as one batch;
+    one of its serial blocks retired for the buyer the registry names, then confirmed with the
+    registry's retirement id."""
+    # The ledger minted only the 12,446 kg the export retires, of a 4,377,238 kg issuance.
+    document = isometric_issuance(40170350, 40182796, prefix="ISO-1-VAULT-USA-01P4-2026",
+                                  issuance_id="iss_1KJFW4WNE1S0D5GA")
+    minting.mint(ledger, document=document)
+    issuances = EXPORTS / "isometric_issuances.csv"
+    found = reconcile(read_export(issuances), StoreLedgerSide(ledger)).differences
+    assert {(d.kind, d.batch_ref, d.registry.quantity, d.ledger.quantity) for d in found} == {
+        ("missing_in_ledger", "Isometric:iss_1KNWQGW3W1S00T4H", 4923623, None),
+        ("missing_in_ledger", "Isometric:iss_1KN0CFPA31S06M3M", 1499721, None),
+        ("quantity_mismatch", "Isometric:iss_1KJFW4WNE1S0D5GA", 4377238, 12446)}
+    open_buyers(ledger, "acme")
+    ref = document.reference
+    holdings.retire(ledger, holder="operator", batch=ref, quantity=12446,
+                    beneficiary="Contoso Ltd", reason="removals", claim_period="2025",
+                    on_behalf_of="acme", idempotency_key="iso-r")
+    rows = (EXPORTS / "isometric_credit_batches.csv").read_text(encoding="utf-8").splitlines()
+    export = tmp_path / "batches.csv"
+    export.write_text("\n".join(rows[:2]) + "\n", encoding="utf-8")
+    report = reconciling.reconcile(ledger, records=read_export(export), confirm=ledger)
+    assert report.confirmed == ({"retirement": reads.show_retirement(
+        ledger, retirement="iso-r").retirement, "registry_ref": "ret_1KNSQMD6Z1S0TB50"},)

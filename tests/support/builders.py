@@ -20,12 +20,14 @@ def example_data(source: str = "LEAF") -> dict[str, Any]:
     return data
 
 
-def isometric_issuance(first: int = 78177, end: int = 81177) -> LeafIssuance | DacIssuance:
+def isometric_issuance(first: int = 78177, end: int = 81177, *,
+                       prefix: str = "ISO-1-BSTORE-GBR-F5X7-2024",
+                       issuance_id: str | None = None) -> LeafIssuance | DacIssuance:
     """An Isometric DAC batch: its serials are kilograms, written half-open by the registry
     (``ISO-1-BSTORE-GBR-F5X7-2024-78177-81177`` is 3,000 kg)."""
     data = example_data("DAC")
-    data.update(registry="Isometric", issuance_id=f"BSTORE-{first}",
-                serial_native=f"ISO-1-BSTORE-GBR-F5X7-2024-{first}-{end}",
+    data.update(registry="Isometric", issuance_id=issuance_id or f"BSTORE-{first}",
+                serial_native=f"{prefix}-{first}-{end}",
                 serial_first=first, serial_last=end - 1, quantity=end - first)
     data["removal"] = {"gross_tonnes": (end - first) // 1000 + 2,
                        "net_tonnes": (end - first) // 1000 + 1}

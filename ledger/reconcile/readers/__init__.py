@@ -11,7 +11,14 @@ from functools import partial
 from pathlib import Path
 
 from ledger.errors import FileNotFound, InvalidArgument, InvalidExport
-from ledger.reconcile.readers import art_issuances, art_retirements, canonical, isometric, verra
+from ledger.reconcile.readers import (
+    art_issuances,
+    art_retirements,
+    canonical,
+    isometric,
+    isometric_issuances,
+    verra,
+)
 from ledger.reconcile.readers._json import first_char
 from ledger.reconcile.readers._rows import read_header
 from ledger.reconcile.records import RegistryRecord
@@ -24,6 +31,7 @@ _CSV_LAYOUTS: dict[str, tuple[frozenset[str], Reader]] = {
     "art-retirements": (art_retirements.SIGNATURE, art_retirements.read),
     "verra": (verra.SIGNATURE, verra.read),
     "isometric": (isometric.SIGNATURE, isometric.read),
+    "isometric-issuances": (isometric_issuances.SIGNATURE, isometric_issuances.read),
     "canonical": (canonical.SIGNATURE, partial(canonical.read, json=False)),
 }
 FORMATS = ("auto", *_CSV_LAYOUTS)

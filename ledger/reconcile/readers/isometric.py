@@ -84,6 +84,7 @@ def _record(row: Row, status: RecordStatus) -> RegistryRecord:
         source=row.source,
         row=row.number,
         lists_all_serials=True,
+        registry_ref=row.text("retirement_id") if retired else None,
     )
 
 

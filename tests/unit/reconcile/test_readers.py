@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ledger.errors import InvalidExport
 from ledger.reconcile.readers import detect_format, read_export
 
 EXPORTS = Path(__file__).resolve().parents[2] / "fixtures" / "exports"
@@ -143,3 +144,26 @@ def test_an_empty_json_array_has_no_records(tmp_path: Path) -> None:
     export = tmp_path / "empty.json"
     export.write_text(" [ ] ")
     assert list(read_export(export)) == []
+
+
+def test_isometric_issuances_are_totals_of_the_suppliers_share_in_kilograms() -> None:
+    records = list(read_export(EXPORTS / "isometric_issuances.csv"))
+    assert [(r.batch_ref, r.quantity, r.status, r.first) for r in records] == [
+        ("Isometric:iss_1KNWQGW3W1S00T4H", 4923623, "issued", None),
+        ("Isometric:iss_1KN0CFPA31S06M3M", 1499721, "issued", None),
+        ("Isometric:iss_1KJFW4WNE1S0D5GA", 4377238, "issued", None),
+    ]
+
+
+def test_an_isometric_issuance_whose_shares_do_not_add_up_is_refused(tmp_path: Path) -> None:
+    text = (EXPORTS / "isometric_issuances.csv").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text.replace(",4923623,", ",4923624,"), encoding="utf-8")
+    with pytest.raises(InvalidExport, match=r"credit_batch_size_total\.credit_kgs"):
+        list(read_export(bad))
+
+
+def test_a_retired_isometric_batch_carries_the_registrys_retirement_id() -> None:
+    retired = [r for r in read_export(EXPORTS / "isometric_credit_batches.csv")
+               if r.status == "retired"]
+    assert retired and all(r.registry_ref == "ret_1KNSQMD6Z1S0TB50" for r in retired[:1])
