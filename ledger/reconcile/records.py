@@ -69,6 +69,15 @@ class RegistryRecord:
             )
 
 
+def issued(registry: str, batch_ref: str, quantity: int, source: str, row: int
+           ) -> RegistryRecord:
+    """An issuance total: no serials, only how many credits the issuance holds."""
+    return RegistryRecord(registry=registry, batch_ref=batch_ref, scope=None, first=None,
+                          last=None, quantity=quantity, status="issued", beneficiary=None,
+                          retired_on=None, reason=None, serial_verbatim=None, source=source,
+                          row=row, lists_all_serials=False)
+
+
 class CanonicalRecord(BaseModel):
     """One row of the ledger's own export layout (CSV, JSON Lines or a JSON array).
 

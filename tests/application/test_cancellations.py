@@ -15,13 +15,9 @@ from ledger.errors import (
 from ledger.projections.runner import Database
 from ledger.usecases import cancellations, holdings, minting, projecting, reads, reservations
 from ledger.usecases.unit import UnitOfWork
-from tests.support.builders import issuance, open_buyers
+from tests.support.builders import event_count, issuance, open_buyers
 
 LEAF = "ART:ART102-2021-11"
-
-
-def event_count(ledger: UnitOfWork) -> int:
-    return ledger.events.recorder.max_notification_id() or 0
 
 
 @pytest.fixture

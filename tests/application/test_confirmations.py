@@ -26,13 +26,9 @@ from ledger.usecases.claim_data import Claim
 from ledger.usecases.unit import UnitOfWork
 from ledger.web.app import create_app
 from tests.application.test_audit import project, run
-from tests.support.builders import issuance, open_buyers
+from tests.support.builders import event_count, issuance, open_buyers
 
 LEAF = "ART:ART102-2021-11"
-
-
-def event_count(ledger: UnitOfWork) -> int:
-    return ledger.events.recorder.max_notification_id() or 0
 
 
 @pytest.fixture

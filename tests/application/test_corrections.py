@@ -16,14 +16,10 @@ from ledger.projections.runner import Database
 from ledger.usecases import amendments, holdings, minting, reads, reservations, reversals
 from ledger.usecases.unit import UnitOfWork
 from tests.application.test_audit import project, run
-from tests.support.builders import issuance, open_buyers
+from tests.support.builders import event_count, issuance, open_buyers
 
 LEAF = "ART:ART102-2021-11"
 DAC = "Puro:DAC-7"
-
-
-def event_count(ledger: UnitOfWork) -> int:
-    return ledger.events.recorder.max_notification_id() or 0
 
 
 @pytest.fixture

@@ -13,15 +13,11 @@ from ledger.projections.runner import Database
 from ledger.usecases import cancellations, holdings, labelling, minting, reads, reservations
 from ledger.usecases.unit import UnitOfWork
 from tests.application.test_audit import run
-from tests.support.builders import issuance, open_buyers
+from tests.support.builders import event_count, issuance, open_buyers
 from tests.support.clock import Clock
 
 LEAF = "ART:ART102-2021-11"
 DAC = "Puro:DAC-7"
-
-
-def event_count(ledger: UnitOfWork) -> int:
-    return ledger.events.recorder.max_notification_id() or 0
 
 
 @pytest.fixture

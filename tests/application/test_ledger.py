@@ -23,14 +23,10 @@ from ledger.errors import (
 )
 from ledger.usecases import accounts, holdings, minting, reads, reservations
 from ledger.usecases.unit import UnitOfWork
-from tests.support.builders import issuance, open_buyers
+from tests.support.builders import event_count, issuance, open_buyers
 from tests.support.clock import Clock
 
 LEAF = "ART:ART102-2021-11"
-
-
-def event_count(ledger: UnitOfWork) -> int:
-    return ledger.events.recorder.max_notification_id() or 0
 
 
 class TestMint:

@@ -57,3 +57,8 @@ def open_buyers(ledger: UnitOfWork, *handles: str) -> None:
     for handle in handles:
         accounts.open_account(ledger, handle=handle, name=handle.title(), role="buyer",
                               climate_pledge=True, scope_targets=[])
+
+
+def event_count(ledger: UnitOfWork) -> int:
+    """How many events the store holds: a refusal must leave it unchanged."""
+    return ledger.events.recorder.max_notification_id() or 0

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ledger.reconcile.readers._rows import Row, csv_rows
-from ledger.reconcile.records import RegistryRecord
+from ledger.reconcile.records import RegistryRecord, issued
 
 LAYOUT = "ART issuance report"
 SIGNATURE = frozenset({"Credits Verified", "Credits Deposited in Buffer"})
@@ -49,19 +49,4 @@ def _record(row: Row) -> RegistryRecord:
     verified = row.integer("Credits Verified")
     why = "Total Emission Reductions/Removals less Credits Deposited in Buffer"
     row.expect_equal("Credits Verified", verified, total - buffer, why)
-    return RegistryRecord(
-        registry="ART",
-        batch_ref=f"ART:{program}-{vintage}",
-        scope=None,
-        first=None,
-        last=None,
-        quantity=verified,
-        status="issued",
-        beneficiary=None,
-        retired_on=None,
-        reason=None,
-        serial_verbatim=None,
-        source=row.source,
-        row=row.number,
-        lists_all_serials=False,
-    )
+    return issued("ART", f"ART:{program}-{vintage}", verified, row.source, row.number)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ledger.reconcile.readers._rows import Row, csv_rows
-from ledger.reconcile.records import RegistryRecord
+from ledger.reconcile.records import RegistryRecord, issued
 
 LAYOUT = "Isometric issuance export"
 SUPPLIER = "supplier_credit_batch_size_total.credit_kgs"
@@ -36,19 +36,5 @@ def read(path: Path) -> Iterator[RegistryRecord]:
 def _record(row: Row) -> RegistryRecord:
     supplier, buffer, total = row.integer(SUPPLIER), row.integer(BUFFER), row.integer(TOTAL)
     row.expect_equal(TOTAL, total, supplier + buffer, f"{SUPPLIER} + {BUFFER}")
-    return RegistryRecord(
-        registry="Isometric",
-        batch_ref=f"Isometric:{row.required('id')}",
-        scope=None,
-        first=None,
-        last=None,
-        quantity=supplier,
-        status="issued",
-        beneficiary=None,
-        retired_on=None,
-        reason=None,
-        serial_verbatim=None,
-        source=row.source,
-        row=row.number,
-        lists_all_serials=False,
-    )
+    return issued("Isometric", f"Isometric:{row.required('id')}", supplier, row.source,
+                  row.number)
