@@ -217,6 +217,12 @@ class RetirementNotPending(RuleViolated):
     code = "retirement_not_pending"
 
 
+class NothingHidden(RuleViolated):
+    """The retirement has no hidden beneficiary to reveal (never hidden, or revealed)."""
+
+    code = "nothing_hidden"
+
+
 class LabelMissing(RuleViolated):
     """The batch does not carry a label the command requires (`--require`)."""
 
@@ -360,6 +366,13 @@ class ClaimFindings(VerificationFailed):
     report lists each one."""
 
     code = "claim_findings"
+
+
+class CommitmentMismatch(VerificationFailed):
+    """A revealed beneficiary and its salt do not hash to the commitment its retirement
+    signed."""
+
+    code = "commitment_mismatch"
 
 
 class CheckpointMismatch(VerificationFailed):

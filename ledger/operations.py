@@ -84,6 +84,7 @@ class Retire(Op):
     consumption_country: str | None = None
     consumption_period: str | None = None
     public_note: str | None = None
+    beneficiary_hidden_until: str | None = None
     idempotency_key: str | None = None
 
 

@@ -129,6 +129,8 @@ class RetirementView(View):
     registry_url: str | None = None
     confirmed_at: str | None = None
     claim: dict[str, str] = dataclasses.field(default_factory=dict)
+    hidden_until: str | None = None
+    """Until when the beneficiary is kept out of everything published (None: shown)."""
     """Claim data given on retire: purpose, claim_type, consumption_country,
     consumption_period, public_note."""
 

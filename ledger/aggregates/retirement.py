@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.errors import RetirementNotPending
+from ledger.errors import CommitmentMismatch, NothingHidden, RetirementNotPending
 
 PENDING, CONFIRMED, REVERTED = "pending", "confirmed", "reverted"
 CLAIM_FIELDS = ("purpose", "claim_type", "consumption_country", "consumption_period",
@@ -46,6 +46,8 @@ class Retirement(Aggregate):
         consumption_country: str | None = None,
         consumption_period: str | None = None,
         public_note: str | None = None,
+        beneficiary_commitment: str | None = None,
+        hidden_until: str | None = None,
     ) -> None:
         self.batch = batch
         self.source = source
@@ -70,6 +72,9 @@ class Retirement(Aggregate):
         self.consumption_country = consumption_country
         self.consumption_period = consumption_period
         self.public_note = public_note
+        # A hidden beneficiary: the event says only until when, and commits to the name.
+        self.beneficiary_commitment = beneficiary_commitment
+        self.hidden_until = hidden_until
         self.status = PENDING if pending else CONFIRMED
         self.registry_ref: str | None = None
         self.registry_url: str | None = None
@@ -89,6 +94,21 @@ class Retirement(Aggregate):
                 f"retirement {self.id}: expected a pending retirement to revert, found it "
                 f"{self.status}")
         self._reverted(reason)
+
+    def reveal(self, beneficiary: str, salt: str, commitment: str) -> None:
+        """Reveal the hidden beneficiary; ``commitment`` is what the name and salt hash to."""
+        if self.hidden_until is None:
+            raise NothingHidden(f"retirement {self.id}: expected a hidden beneficiary to "
+                                "reveal, found none hidden")
+        if commitment != self.beneficiary_commitment:
+            raise CommitmentMismatch(f"retirement {self.id}: expected the kept name to match "
+                                     "the signed commitment, found another")
+        self._revealed(beneficiary, salt)
+
+    @event("Revealed")
+    def _revealed(self, beneficiary: str, salt: str) -> None:
+        self.beneficiary = beneficiary
+        self.hidden_until = None
 
     @event("Confirmed")
     def _confirmed(self, registry_ref: str, registry_url: str | None, confirmed_at: str) -> None:

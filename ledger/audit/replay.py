@@ -22,6 +22,7 @@ from ledger.audit.tree import StoredTree
 from ledger.errors import (
     ChainBroken,
     CheckpointMismatch,
+    CommitmentMismatch,
     ConservationViolated,
     KeyNotValid,
     SerialOverlap,
@@ -155,6 +156,11 @@ class Replay:
             return
         if checked is not None:
             self.invariant(n, checked)
+        if n.topic == topics.RETIREMENT_REVEALED:
+            self.report.commitments_checked += 1
+            if str(n.originator_id) in self.state.mismatched_commitments:
+                self.problem(CommitmentMismatch.code, n, "the revealed beneficiary and salt to "
+                             "hash to the commitment the retirement signed", "another hash")
         if n.topic == topics.BATCH_MINTED:
             self.minted_once(n, event)
 

@@ -39,6 +39,8 @@ class AuditReport:
     signatures_checked: int = 0
     checkpoints_checked: int = 0
     invariant_checks: int = 0
+    commitments_checked: int = 0
+    """Revealed beneficiaries checked against the commitment their retirement signed."""
     projection_rows_compared: int = 0
     seconds: float = 0.0
     stopped_at: str | None = None

@@ -15,9 +15,11 @@ from uuid import UUID
 
 from ledger import topics
 from ledger.aggregates.batch import AVAILABLE, POOLS, RESERVED, CreditBatch
+from ledger.projections.hidden import commitment
 
 WANTED = frozenset({*topics.BATCH_EVENTS, topics.RETIREMENT_RECORDED,
-                    topics.RETIREMENT_CONFIRMED, topics.RETIREMENT_REVERTED, topics.ACCOUNT_OPENED,
+                    topics.RETIREMENT_CONFIRMED, topics.RETIREMENT_REVERTED,
+                    topics.RETIREMENT_REVEALED, topics.ACCOUNT_OPENED,
                     topics.OPERATOR_REGISTERED})
 """What the replay applies: reservations and transfers replay through the batch's events."""
 
@@ -26,20 +28,24 @@ def retirement_digest(buyer: str, holder: str, beneficiary: str, batch: str, qua
                       blocks: Any, reason: str, claim_period: str, status: str,
                       registry_ref: str | None) -> bytes:
     """Eight bytes that change when any field of a retirement row does."""
-    return with_status(recorded_digest(buyer, holder, beneficiary, batch, quantity, blocks,
-                                       reason, claim_period), status, registry_ref)
+    return with_status(recorded_digest(buyer, holder, batch, quantity, blocks, reason,
+                                       claim_period), status, registry_ref, beneficiary)
 
 
-def with_status(recorded: bytes, status: str, registry_ref: str | None) -> bytes:
-    text = json.dumps([recorded.hex(), status, registry_ref])
+def with_status(recorded: bytes, status: str, registry_ref: str | None,
+                beneficiary: str) -> bytes:
+    """The digest of a row: what was recorded, and what may change after (the status, the
+    registry's reference, a hidden beneficiary revealed)."""
+    text = json.dumps([recorded.hex(), status, registry_ref, beneficiary], ensure_ascii=False)
     return hashlib.sha256(text.encode()).digest()[:8]
 
 
-def recorded_digest(buyer: str, holder: str, beneficiary: str, batch: str, quantity: int,
-                    blocks: Any, reason: str, claim_period: str) -> bytes:
-    """Eight bytes that change when any field a retirement was recorded with does."""
-    text = json.dumps([buyer, holder, beneficiary, batch, int(quantity), blocks, reason,
-                       claim_period], ensure_ascii=False)
+def recorded_digest(buyer: str, holder: str, batch: str, quantity: int, blocks: Any,
+                    reason: str, claim_period: str) -> bytes:
+    """Eight bytes that change when any field a retirement was recorded with (and that never
+    changes) does."""
+    text = json.dumps([buyer, holder, batch, int(quantity), blocks, reason, claim_period],
+                      ensure_ascii=False)
     return hashlib.sha256(text.encode()).digest()[:8]
 
 
@@ -52,9 +58,11 @@ class Retired(NamedTuple):
     buyer: str
     year: str
     quantity: int
+    beneficiary: str
+    commitment: str | None
 
     def digest(self) -> bytes:
-        return with_status(self.recorded, self.status, self.registry_ref)
+        return with_status(self.recorded, self.status, self.registry_ref, self.beneficiary)
 
 
 class LedgerState:
@@ -63,6 +71,8 @@ class LedgerState:
         self.buffers: dict[str, int] = {}  # batch reference -> its issuance's buffer
         self.holders: dict[str, str] = {}
         self.retirements: dict[str, Retired] = {}
+        # Retirements whose revealed beneficiary does not hash to what they committed to.
+        self.mismatched_commitments: list[str] = []
         self.retired_by_buyer: dict[str, dict[str, int]] = defaultdict(dict)
         self.origin: str | None = None
 
@@ -82,15 +92,22 @@ class LedgerState:
             status = "pending" if getattr(event, "pending", False) else "confirmed"
             year = str(event.timestamp.year)
             self.retirements[str(event.originator_id)] = Retired(recorded_digest(
-                event.buyer, event.holder, event.beneficiary, event.batch, event.quantity,
-                event.blocks, event.reason, event.claim_period), status, None, event.buyer,
-                year, event.quantity)
+                event.buyer, event.holder, event.batch, event.quantity, event.blocks,
+                event.reason, event.claim_period), status, None, event.buyer, year,
+                event.quantity, event.beneficiary,
+                getattr(event, "beneficiary_commitment", None))
             totals = self.retired_by_buyer[event.buyer]
             totals[year] = totals.get(year, 0) + event.quantity
         elif topic == topics.RETIREMENT_CONFIRMED:
             found = self.retirements[str(event.originator_id)]
             self.retirements[str(event.originator_id)] = found._replace(
                 status="confirmed", registry_ref=event.registry_ref)
+        elif topic == topics.RETIREMENT_REVEALED:
+            found = self.retirements[str(event.originator_id)]
+            self.retirements[str(event.originator_id)] = found._replace(
+                beneficiary=event.beneficiary)
+            if commitment(event.beneficiary, event.salt) != found.commitment:
+                self.mismatched_commitments.append(str(event.originator_id))
         elif topic == topics.RETIREMENT_REVERTED:
             found = self.retirements[str(event.originator_id)]
             self.retirements[str(event.originator_id)] = found._replace(status="reverted")

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import click
 
 from ledger.cli.options import amount, idempotent, renders, requires, with_unit
+from ledger.parsing import parse_day
 from ledger.quantities import Amount
 from ledger.usecases import holdings
 from ledger.usecases.claim_data import CLAIM_TYPES, PURPOSES, Claim
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import RetirementView
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    return None if value is None else parse_day("--beneficiary-hidden-until", value)
 
 
 @click.command()
@@ -27,6 +34,10 @@ from ledger.views import RetirementView
 @click.option("--consumption-period", metavar="YYYY[-YYYY]",
               help="When the emissions happened.")
 @click.option("--public-note", help="A note shown publicly (at most 256 characters).")
+@click.option("--beneficiary-hidden-until", metavar="YYYY-MM-DD", callback=_day,
+              help="Keep the beneficiary out of everything published until then (at most 12 "
+                   "months): the log holds a salted commitment; `ledger retirement reveal` "
+                   "publishes the name once the day has come.")
 @requires
 @renders()
 @with_unit()
@@ -35,7 +46,8 @@ from ledger.views import RetirementView
 def retire(uow: UnitOfWork, holder: str, batch: str, quantity: Amount, beneficiary: str,
            reason: str, claim_period: str, on_behalf_of: str | None, purpose: str | None,
            claim_type: str | None, consumption_country: str | None,
-           consumption_period: str | None, public_note: str | None, require: tuple[str, ...],
+           consumption_period: str | None, public_note: str | None,
+           beneficiary_hidden_until: date | None, require: tuple[str, ...],
            idempotency_key: str) -> RetirementView:
     """Retire held credits for a beneficiary. Final."""
     return holdings.retire(uow, holder=holder, batch=batch, quantity=quantity,
@@ -43,4 +55,5 @@ def retire(uow: UnitOfWork, holder: str, batch: str, quantity: Amount, beneficia
                            on_behalf_of=on_behalf_of, require=require,
                            claim=Claim(purpose, claim_type, consumption_country,
                                        consumption_period, public_note),
+                           hidden_until=beneficiary_hidden_until,
                            idempotency_key=idempotency_key)

@@ -40,6 +40,14 @@ def retirement_confirm(uow: UnitOfWork, ref: str, registry_ref: str, registry_ur
                                             confirmed_at=confirmed_at)
 
 
+@retirement.command("reveal")
+@renders()
+@with_unit()
+def retirement_reveal(uow: UnitOfWork) -> list[RetirementView]:
+    """Reveal every hidden beneficiary whose date has come (a signed event each)."""
+    return confirmations.reveal_due(uow)
+
+
 @retirement.command("revert")
 @click.argument("ref")
 @click.option("--reason", required=True)

@@ -9,7 +9,12 @@ import json
 from typing import Any
 
 from ledger.projections.runner import Database, Item, Projection
-from ledger.topics import RETIREMENT_CONFIRMED, RETIREMENT_RECORDED, RETIREMENT_REVERTED
+from ledger.topics import (
+    RETIREMENT_CONFIRMED,
+    RETIREMENT_RECORDED,
+    RETIREMENT_REVEALED,
+    RETIREMENT_REVERTED,
+)
 
 COLUMNS = (
     "retirement", "retired_at", "year", "buyer", "holder", "beneficiary", "batch", "source",
@@ -25,7 +30,8 @@ class Retirements(Projection):
     name = "retirements"
     schema = 4  # 2: unit; 3: status and registry_ref; 4: confirmed_at and claim data
     tables = ("retirements",)
-    topics = (RETIREMENT_RECORDED, RETIREMENT_CONFIRMED, RETIREMENT_REVERTED)
+    topics = (RETIREMENT_RECORDED, RETIREMENT_CONFIRMED, RETIREMENT_REVERTED,
+              RETIREMENT_REVEALED)
     ddl = (
         # The retirement id as primary key: an event applied twice fails instead of counting.
         "CREATE TABLE IF NOT EXISTS retirements (retirement TEXT PRIMARY KEY, "
@@ -60,6 +66,10 @@ class Retirements(Projection):
         tx.execute("UPDATE retirements SET status = 'confirmed', registry_ref = ?, "
                    "confirmed_at = ? WHERE retirement = ?",
                    [e.registry_ref, e.confirmed_at, str(e.originator_id)])
+
+    def revealed(self, tx: Database, item: Item) -> None:
+        tx.execute("UPDATE retirements SET beneficiary = ? WHERE retirement = ?",
+                   [item.event.beneficiary, str(item.event.originator_id)])
 
     def reverted(self, tx: Database, item: Item) -> None:
         tx.execute("UPDATE retirements SET status = 'reverted' WHERE retirement = ?",

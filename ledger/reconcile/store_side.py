@@ -143,13 +143,17 @@ class StoreLedgerSide:
         return pieces
 
     def _beneficiary(self, batch: CreditBatch, retirement_id: UUID) -> str:
-        # The beneficiary is in the Recorded event and never changes, so reading that one
-        # event is enough, without the aggregate cache's copying.
-        recorded: list[Any] = list(self._ledger.events.history(retirement_id, lte=1))
+        # The beneficiary is in the Recorded event, or in a Revealed one when it was hidden:
+        # reading the retirement's few events is enough, without the aggregate cache's
+        # copying.
+        recorded: list[Any] = list(self._ledger.events.history(retirement_id, lte=2**31))
         if not recorded or get_topic(type(recorded[0])) != topics.RETIREMENT_RECORDED:
             raise RetirementNotFound(
                 f"batch {batch.reference}: expected the retirement {retirement_id} its Retired "
                 "event names, found none"
             )
         beneficiary: str = recorded[0].beneficiary
+        for later in recorded[1:]:  # a hidden beneficiary, revealed
+            if get_topic(type(later)) == topics.RETIREMENT_REVEALED:
+                beneficiary = later.beneficiary
         return beneficiary

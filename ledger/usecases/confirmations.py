@@ -9,6 +9,7 @@ from datetime import datetime
 from eventsourcing.domain import Aggregate
 
 from ledger.errors import InvalidArgument
+from ledger.projections import hidden as hidden_names
 from ledger.serials import ranges_from_lists
 from ledger.usecases.reads import retirement_view
 from ledger.usecases.rules import check_text
@@ -57,3 +58,24 @@ def revert_retirement(uow: UnitOfWork, *, retirement: str, reason: str) -> Retir
         return [record, batch], retirement_view(record)
 
     return uow.atomically(decide)
+
+
+def reveal_due(uow: UnitOfWork) -> list[RetirementView]:
+    """Reveal every hidden beneficiary whose date has come: a signed ``Revealed`` event with
+    the name and its salt, which anyone can check against the retirement's commitment."""
+    uow.require_writable()
+    today = uow.clock().date().isoformat()
+    revealed = []
+    for retirement, beneficiary, salt in hidden_names.due(uow.db, today):
+        def decide(rid: str = retirement, name: str = beneficiary,
+                   salt: str = salt) -> tuple[list[Aggregate], RetirementView | None]:
+            record = uow.load_retirement(rid)
+            if record.hidden_until is None:
+                return [], None  # revealed already
+            record.reveal(name, salt, hidden_names.commitment(name, salt))
+            return [record], retirement_view(record)
+
+        view = uow.atomically(decide)
+        if view is not None:
+            revealed.append(view)
+    return revealed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from uuid import uuid4
 
 from eventsourcing.domain import Aggregate
@@ -11,6 +12,7 @@ from ledger import ids
 from ledger.aggregates.retirement import Retirement
 from ledger.aggregates.transfer import Transfer
 from ledger.errors import InvalidArgument
+from ledger.projections import hidden as hidden_names
 from ledger.quantities import Amount
 from ledger.usecases.accounts import eligible_buyer
 from ledger.usecases.claim_data import NO_CLAIM, Claim
@@ -26,6 +28,8 @@ from ledger.usecases.rules import (
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import RetirementView, TransferView
 
+MAX_HIDDEN = timedelta(days=366)
+"""A beneficiary stays hidden at most 12 months."""
 CLAIM_PERIOD = re.compile(r"(19|20|21)[0-9][0-9]")
 
 
@@ -68,6 +72,7 @@ def transfer(uow: UnitOfWork, *, sender: str, recipient: str, batch: str, quanti
 def retire(uow: UnitOfWork, *, holder: str, batch: str, quantity: Amount, beneficiary: str,
            reason: str, claim_period: str, on_behalf_of: str | None = None,
            require: list[str] | tuple[str, ...] = (), claim: Claim = NO_CLAIM,
+           hidden_until: date | None = None,
            idempotency_key: str | None = None) -> RetirementView:
     """Retire ``quantity`` of the holder's credits of ``batch`` (lowest serials first) for a
     beneficiary, on behalf of an eligible buyer: the holder itself, or ``on_behalf_of`` when
@@ -82,11 +87,21 @@ def retire(uow: UnitOfWork, *, holder: str, batch: str, quantity: Amount, benefi
     if not CLAIM_PERIOD.fullmatch(claim_period):
         raise InvalidArgument(f"--claim-period: expected a year YYYY, found {claim_period!r}")
     rid = ids.retirement_id(idempotency_key) if idempotency_key else uuid4()
+    shown, hidden = beneficiary, {}
+    if hidden_until is not None:
+        today = uow.clock().date()
+        if not today < hidden_until <= today + MAX_HIDDEN:
+            raise InvalidArgument(f"--beneficiary-hidden-until: expected a day after today and "
+                                  f"at most 12 months ahead, found {hidden_until}")
+        salt = hidden_names.keep(uow.db, str(rid), beneficiary, hidden_until.isoformat())
+        shown = f"hidden until {hidden_until.isoformat()}"
+        hidden = {"beneficiary_commitment": hidden_names.commitment(beneficiary, salt),
+                  "hidden_until": hidden_until.isoformat()}
 
     def decide() -> tuple[list[Aggregate], RetirementView]:
         if idempotency_key and (done := uow.find(Retirement, rid)) is not None:
             asked = {"holder": holder, "batch": batch, "quantity": whole(quantity, done.unit),
-                     "beneficiary": beneficiary, "reason": reason,
+                     "beneficiary": shown, "reason": reason,
                      "claim_period": claim_period, "buyer": on_behalf_of or done.buyer,
                      **claim.every_field()}
             same_request({k: getattr(done, k, None) for k in asked}, asked, idempotency_key)
@@ -104,10 +119,10 @@ def retire(uow: UnitOfWork, *, holder: str, batch: str, quantity: Amount, benefi
         blocks = loaded.retire_lowest(rid, holder, n)
         record = Retirement(
             id=rid, batch=batch, source=loaded.source, vintage=loaded.vintage,
-            holder=holder, buyer=buyer, beneficiary=beneficiary, reason=reason,
+            holder=holder, buyer=buyer, beneficiary=shown, reason=reason,
             claim_period=claim_period, quantity=n,
             blocks=[b.to_list() for b in blocks], idempotency_key=idempotency_key,
-            labels=labels, unit=loaded.unit, pending=True, **claim.fields(),
+            labels=labels, unit=loaded.unit, pending=True, **claim.fields(), **hidden,
         )
         return [record, loaded], retirement_view(record)
 

@@ -87,6 +87,8 @@ def apply(uow: UnitOfWork, op: ops.Op, number: int) -> object:
                 on_behalf_of=op.on_behalf_of, require=op.require,
                 claim=Claim(op.purpose, op.claim_type, op.consumption_country,
                             op.consumption_period, op.public_note),
+                hidden_until=parse_day("beneficiary_hidden_until", op.beneficiary_hidden_until)
+                if op.beneficiary_hidden_until else None,
                 idempotency_key=op.idempotency_key)
         case ops.Cancel():
             return cancellations.cancel(

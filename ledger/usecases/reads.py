@@ -159,6 +159,7 @@ def retirement_view(r: Retirement) -> RetirementView:
         str(r.id), r.batch, r.source, r.vintage, r.holder, r.buyer, r.beneficiary, r.reason,
         r.claim_period, r.quantity, blocks, r.created_on, list(r.labels), r.replaces, r.unit,
         r.status, r.registry_ref, r.registry_url, r.confirmed_at, claim_of(r),
+        getattr(r, "hidden_until", None),
     )
 
 

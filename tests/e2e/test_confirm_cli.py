@@ -27,3 +27,22 @@ def test_confirm_then_refuse_to_revert_and_revert_another(ready) -> None:  # typ
     bad = run("retirement", "confirm", "r-2", "--registry-ref", "X", "--confirmed-at",
               "yesterday", "--json")
     assert (bad.code, bad.json()["error"]["code"]) == (2, "invalid_argument")
+
+
+def test_a_hidden_beneficiary_through_the_cli(ready) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    run = ready
+    day = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    made = run("retire", "--holder", "operator", "--on-behalf-of", "acme", "--batch", LEAF,
+               "--quantity", "5", "--beneficiary", "Quiet Buyer Ltd", "--reason", "r",
+               "--claim-period", "2025", "--beneficiary-hidden-until", day, "--json")
+    assert made.code == 0, made.err
+    assert (made.json()["beneficiary"], made.json()["hidden_until"]) == (
+        f"hidden until {day}", day)
+    assert "Quiet Buyer Ltd" not in made.out
+    assert run("retirement", "reveal", "--json").json() == []  # not yet
+    bad = run("retire", "--holder", "operator", "--on-behalf-of", "acme", "--batch", LEAF,
+              "--quantity", "5", "--beneficiary", "X", "--reason", "r", "--claim-period",
+              "2025", "--beneficiary-hidden-until", "2099-01-01", "--json")
+    assert (bad.code, bad.json()["error"]["code"]) == (2, "invalid_argument")
