@@ -368,6 +368,18 @@ class ClaimFindings(VerificationFailed):
     code = "claim_findings"
 
 
+class NotItsConfirmation(VerificationFailed):
+    """A proof's confirmation is not a Confirmed event of the retirement it proves."""
+
+    code = "not_its_confirmation"
+
+
+class NotConfirmed(VerificationFailed):
+    """`ledger verify --require-confirmed`: the proof carries no registry confirmation."""
+
+    code = "not_confirmed"
+
+
 class CommitmentMismatch(VerificationFailed):
     """A revealed beneficiary and its salt do not hash to the commitment its retirement
     signed."""

@@ -18,7 +18,7 @@ import click
 
 from ledger.cli.options import Whole, renders
 from ledger.cli.text import credits, shown, text_of
-from ledger.errors import CheckpointInvalid, InvalidArgument, ProofMalformed
+from ledger.errors import CheckpointInvalid, InvalidArgument, NotConfirmed, ProofMalformed
 from ledger.parsing import read_file
 from ledger.signing.keys import TrustedKey, read_trust
 from ledger.transparency.bundle import MAX_FILE_BYTES
@@ -74,21 +74,31 @@ def required_witnesses(vkeys: Sequence[str], min_witnesses: int | None
 @witness_options
 @click.option("--origin", metavar="NAME",
               help="The log the proof must come from (its checkpoint's first line).")
+@click.option("--require-confirmed", is_flag=True,
+              help="Fail (not_confirmed) unless the proof carries the registry's signed "
+                   "confirmation of the retirement.")
 @renders()
 def verify(file: str, key: str | None, trust: str | None, vkeys: tuple[str, ...],
-           min_witnesses: int | None, origin: str | None) -> VerifiedRetirement:
+           min_witnesses: int | None, origin: str | None,
+           require_confirmed: bool) -> VerifiedRetirement:
     """Check a retirement proof file offline, with no database.
 
     Checks, in order: the file parses, the checkpoint's signature, the tree size, the event's
     inclusion in the log, the event's signature (key valid at the event's time), that the
-    event is a retirement, and that the summary is what was signed; then, with --witness,
-    that enough witnesses cosigned the checkpoint (C2SP tlog-cosignature). Exit 0 with a
-    one-line confirmation, or 5 naming the first check that failed.
+    event is a retirement, and that the summary is what was signed (a confirmation, when the
+    proof carries one, is checked at the same steps: inclusion, signature, that it confirms
+    this retirement, its registry reference); then, with --witness, that enough witnesses
+    cosigned the checkpoint (C2SP tlog-cosignature). Exit 0 with a one-line confirmation, or 5
+    naming the first check that failed.
     """
     trusted = trusted_keys(key, trust)
     witnesses, minimum = required_witnesses(vkeys, min_witnesses)
-    return verify_bundle(read_file(file, MAX_FILE_BYTES, ProofMalformed), trusted, witnesses,
-                         minimum, origin)
+    verified = verify_bundle(read_file(file, MAX_FILE_BYTES, ProofMalformed), trusted,
+                             witnesses, minimum, origin)
+    if require_confirmed and not verified.confirmed:
+        raise NotConfirmed("expected a proof carrying the registry's confirmation of the "
+                           "retirement, found none (pending, or proved before it was confirmed)")
+    return verified
 
 
 @click.command("verify-consistency")
@@ -165,8 +175,10 @@ def _(result: VerifiedRetirement) -> str:
         f"{shown(s.batch)} "
         f"({shown(s.source)}, vintage {s.vintage}, serials {serials}){on_behalf} for "
         f"{s.beneficiary!r}, claim period {shown(s.claim_period)}{labels}, at "
-        f"{shown(s.retired_at)} "
-        f"(retirement {shown(s.retirement_id)}); leaf {result.leaf_index} of checkpoint "
+        f"{shown(s.retired_at)}, "
+        + (f"confirmed by the registry as {shown(s.registry_ref or '')} "
+           if result.confirmed else "not confirmed by the registry in this proof ")
+        + f"(retirement {shown(s.retirement_id)}); leaf {result.leaf_index} of checkpoint "
         f"{shown(checkpoint.origin)} at tree size {checkpoint.size}, event key "
         f"{result.event_key_id}" + "".join(
             f"; cosigned by {shown(c.witness)} at {c.time.isoformat()}"

@@ -30,6 +30,7 @@ from ledger.transparency.tlog_proof import format_tlog_proof
 Format = Literal["carbon-ledger/retirement-proof/v1"]
 FORMAT: Format = "carbon-ledger/retirement-proof/v1"
 RETIREMENT_TOPIC = topics.RETIREMENT_RECORDED
+CONFIRMED_TOPIC = topics.RETIREMENT_CONFIRMED
 """The topic of ``Retirement.Recorded`` (from :mod:`ledger.topics`: no domain import)."""
 
 MAX_FILE_BYTES = 256 * 1024
@@ -89,6 +90,9 @@ class RetirementSummary(_Model):
     consumption_period: str | None = Field(
         default=None, description="YYYY or YYYY-YYYY: when the emissions happened.")
     public_note: str | None = Field(default=None, description="The buyer's public note.")
+    registry_ref: str | None = Field(
+        default=None, description="The registry's reference of the retirement, as the "
+        "signed confirmation in `confirmation` says; absent when the proof carries none.")
 
 
 class SignedEvent(_Model):
@@ -106,8 +110,22 @@ class SignedEvent(_Model):
         return base64.b64decode(self.signature)
 
 
+class ConfirmationProof(_Model):
+    """The registry's confirmation of the retirement: its own signed event, proved into the
+    same checkpoint as the retirement."""
+
+    event: SignedEvent
+    leaf_index: int = Field(ge=0, le=MAX_UINT64)
+    inclusion_path: list[Hash] = Field(max_length=64, description="Leaf to root (RFC 9162).")
+
+    def path_hashes(self) -> list[bytes]:
+        """The inclusion path as raw 32-byte hashes."""
+        return [base64.b64decode(hash_) for hash_ in self.inclusion_path]
+
+
 class ProofBundle(_Model):
-    """A retirement proof: the signed event, where it sits in the log, and the checkpoint."""
+    """A retirement proof: the signed event, where it sits in the log, and the checkpoint;
+    for a confirmed retirement, its confirmation too."""
 
     format: Format
     summary: RetirementSummary
@@ -116,6 +134,10 @@ class ProofBundle(_Model):
     tree_size: int = Field(ge=1, le=MAX_UINT64)
     inclusion_path: list[Hash] = Field(max_length=64, description="Leaf to root (RFC 9162).")
     checkpoint: str = Field(description="The C2SP signed checkpoint note, verbatim.")
+    confirmation: ConfirmationProof | None = Field(
+        default=None, description="The signed Confirmed event of a retirement the registry "
+        "confirmed, proved into the same checkpoint; absent for a pending one (and in proofs "
+        "made before confirmations existed).")
 
     def path_hashes(self) -> list[bytes]:
         """The inclusion path as raw 32-byte hashes."""
@@ -162,6 +184,7 @@ def make_bundle(
     tree_size: int,
     inclusion_path: Sequence[bytes],
     signed_checkpoint: str,
+    confirmation: tuple[bytes, bytes, int, Sequence[bytes]] | None = None,
 ) -> ProofBundle:
     """The proof bundle of one retirement event; the summary is read from the signed payload.
 
@@ -174,17 +197,35 @@ def make_bundle(
         topic = envelope.fields["topic"]
         if topic != RETIREMENT_TOPIC:
             raise ValueError(f"expected a {RETIREMENT_TOPIC} event, found {topic!r}")
+        summary = summary_of(envelope.fields)
+        if confirmation is not None:
+            summary = summary.model_copy(
+                update={"registry_ref": _registry_ref(confirmation[0], confirmation[1])})
         return ProofBundle(
             format=FORMAT,
-            summary=summary_of(envelope.fields),
+            summary=summary,
             event=SignedEvent(payload=_b64(payload), signature=_b64(signature)),
             leaf_index=leaf_index,
             tree_size=tree_size,
             inclusion_path=[_b64(hash_) for hash_ in inclusion_path],
             checkpoint=signed_checkpoint,
+            confirmation=None if confirmation is None else _confirmation(*confirmation),
         )
     except ValueError as error:  # pydantic's ValidationError is a ValueError
         raise InvalidArgument(f"cannot make a retirement proof: {error}") from None
+
+
+def _confirmation(payload: bytes, signature: bytes, leaf_index: int,
+                  path: Sequence[bytes]) -> ConfirmationProof:
+    return ConfirmationProof(event=SignedEvent(payload=_b64(payload), signature=_b64(signature)),
+                             leaf_index=leaf_index, inclusion_path=[_b64(h) for h in path])
+
+
+def _registry_ref(payload: bytes, signature: bytes) -> str:
+    envelope = open_envelope(seal(payload, signature))
+    if envelope.fields["topic"] != CONFIRMED_TOPIC:
+        raise ValueError(f"expected a {CONFIRMED_TOPIC} event, found {envelope.fields['topic']!r}")
+    return str(envelope.fields["event"]["registry_ref"])
 
 
 def bundle_json(bundle: ProofBundle) -> bytes:

@@ -23,6 +23,7 @@ from ledger.errors import (
     ConsistencyFailed,
     KeyNotValid,
     NotARetirement,
+    NotItsConfirmation,
     ProofInvalid,
     SignatureInvalid,
     SummaryMismatch,
@@ -33,6 +34,7 @@ from ledger.signing.c2sp import Verifier, decode_base64
 from ledger.signing.envelope import Envelope, open_envelope, seal
 from ledger.signing.keys import TrustedKey, raw_public
 from ledger.transparency.bundle import (
+    CONFIRMED_TOPIC,
     MAX_FILE_BYTES,
     RETIREMENT_TOPIC,
     RetirementSummary,
@@ -65,6 +67,9 @@ class VerifiedRetirement:
     event_key_id: str
     cosignatures: tuple[Cosignature, ...] = ()
     """The witnesses' cosignatures verified (only those of witnesses the verifier named)."""
+    confirmed: bool = False
+    """The proof carries the registry's signed confirmation (``summary.registry_ref``); a
+    proof without one shows the retirement pending, or from before confirmations."""
 
     def to_json(self) -> dict[str, Any]:
         """What was verified, as JSON."""
@@ -75,6 +80,7 @@ class VerifiedRetirement:
             "checkpoint": self.checkpoint.to_json(),
             "event_key_id": self.event_key_id,
             "cosignatures": [c.to_json() for c in self.cosignatures],
+            "confirmed": self.confirmed,
         }
 
 
@@ -105,6 +111,10 @@ def verify_bundle(raw: bytes, trusted: Sequence[TrustedKey], witnesses: Sequence
     with _check(BUNDLE_CHECKS, 1):
         bundle = parse_bundle(raw)
         payload, signature = bundle.event.payload_bytes(), bundle.event.signature_bytes()
+        confirmation = bundle.confirmation
+        if confirmation is not None:
+            confirmed = (confirmation.event.payload_bytes(),
+                         confirmation.event.signature_bytes())
     # 2. A trusted key signed the checkpoint (C2SP signed note; unknown keys' lines ignored).
     with _check(BUNDLE_CHECKS, 2):
         checkpoint = open_checkpoint(bundle.checkpoint, verifiers(trusted), origin)
@@ -120,20 +130,27 @@ def verify_bundle(raw: bytes, trusted: Sequence[TrustedKey], witnesses: Sequence
     with _check(BUNDLE_CHECKS, 4):
         verify_inclusion(leaf_hash(payload), bundle.leaf_index, checkpoint.size,
                          bundle.path_hashes(), checkpoint.root_hash)
+        if confirmation is not None:  # the confirmation too, under the same checkpoint
+            verify_inclusion(leaf_hash(confirmed[0]), confirmation.leaf_index, checkpoint.size,
+                             confirmation.path_hashes(), checkpoint.root_hash)
     # 5. The event's own Ed25519 signature, by a trusted key valid when the event was made.
     #    (The payload is parsed first to find its key id and time: step 4 already tied these
     #    bytes to a trusted checkpoint.)
     with _check(BUNDLE_CHECKS, 5):
         envelope, key = _open_signed_event(payload, signature, trusted)
+        confirming = None if confirmation is None else \
+            _open_signed_event(confirmed[0], confirmed[1], trusted)[0]
     # 6. The event is a retirement, not some other signed event of the log.
     with _check(BUNDLE_CHECKS, 6):
         if envelope.fields["topic"] != RETIREMENT_TOPIC:
             raise NotARetirement(
                 f"expected a {RETIREMENT_TOPIC} event, found {envelope.fields['topic']!r}"
             )
+        if confirming is not None:
+            _is_its_confirmation(confirming, envelope)
     # 7. The human-readable summary says exactly what the signed event says, field for field.
     with _check(BUNDLE_CHECKS, 7):
-        _compare_summary(bundle.summary, envelope)
+        _compare_summary(bundle.summary, envelope, confirming)
     # Then, when asked: witnesses vouch that this checkpoint is the log everyone sees.
     cosigned: list[Cosignature] = []
     if witnesses:
@@ -142,7 +159,7 @@ def verify_bundle(raw: bytes, trusted: Sequence[TrustedKey], witnesses: Sequence
         except VerificationFailed as error:
             raise type(error)(f"witnesses: {error.message}") from None
     return VerifiedRetirement(bundle.summary, checkpoint, bundle.leaf_index, key.key_id,
-                              tuple(cosigned))
+                              tuple(cosigned), confirming is not None)
 
 
 def verify_consistency_files(
@@ -237,9 +254,23 @@ def _open_signed_event(
     return envelope, keys[0]
 
 
-def _compare_summary(summary: RetirementSummary, envelope: Envelope) -> None:
+def _is_its_confirmation(confirming: Envelope, envelope: Envelope) -> None:
+    """The confirmation is a Confirmed event of this very retirement."""
+    topic = confirming.fields["topic"]
+    if topic != CONFIRMED_TOPIC:
+        raise NotItsConfirmation(f"expected a {CONFIRMED_TOPIC} event, found {topic!r}")
+    if confirming.fields["originator_id"] != envelope.fields["originator_id"]:
+        raise NotItsConfirmation(
+            f"expected the confirmation of retirement {envelope.fields['originator_id']!r}, "
+            f"found one of {confirming.fields['originator_id']!r}")
+
+
+def _compare_summary(summary: RetirementSummary, envelope: Envelope,
+                     confirming: Envelope | None) -> None:
     try:
         signed = summary_of(envelope.fields).model_dump()
+        event = confirming.fields["event"] if confirming is not None else None
+        signed["registry_ref"] = event.get("registry_ref") if isinstance(event, dict) else None
     except ValueError as error:
         raise SummaryMismatch(f"expected a signed event with every summary field: {error}") \
             from None

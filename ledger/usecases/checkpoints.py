@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from ledger import topics
+from ledger.aggregates.retirement import Retirement
 from ledger.errors import (
     ConsistencyFailed,
     LedgerError,
@@ -63,7 +66,9 @@ def prove_retirement(uow: UnitOfWork, *, retirement: str) -> ProofBundle:
     leaf = merkle_log.leaf_of(uow.db, recorded.id, 1)
     if leaf is None:
         raise RetirementNotFound(f"retirement {retirement}: not in the transparency log yet")
-    if not merkle_log.checkpoints(uow.db, leaf.index + 1):
+    confirmed = _confirmation_leaf(uow, recorded)
+    needed = max(leaf.index, confirmed.index if confirmed is not None else 0) + 1
+    if not merkle_log.checkpoints(uow.db, needed):
         sign_head(uow)
     else:
         size = merkle_log.tree_size(uow.db)
@@ -85,10 +90,36 @@ def read_proof(uow: UnitOfWork, *, retirement: str) -> ProofBundle:
     path = merkle_log.inclusion(uow.db, leaf.index, checkpoint.tree_size)
     stored = uow.events.recorder.select_events(recorded.id, lte=1)[0]
     envelope = open_envelope(stored.state)
+    confirmation = None
+    confirmed = _confirmation_leaf(uow, recorded)
+    if confirmed is not None and confirmed.index < checkpoint.tree_size:
+        event = uow.events.recorder.select_events(
+            recorded.id, gt=confirmed.version - 1, lte=confirmed.version)[0]
+        signed = open_envelope(event.state)
+        confirmation = (signed.payload, signed.signature, confirmed.index,
+                        merkle_log.inclusion(uow.db, confirmed.index, checkpoint.tree_size))
     bundle = make_bundle(envelope.payload, envelope.signature, leaf.index,
-                         checkpoint.tree_size, path, checkpoint.note)
+                         checkpoint.tree_size, path, checkpoint.note, confirmation)
     verify_bundle(bundle_json(bundle), list(uow.keyring.trusted.values()))
     return bundle
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    index: int
+    version: int
+
+
+def _confirmation_leaf(uow: UnitOfWork, recorded: Retirement) -> _Leaf | None:
+    """Where the retirement's Confirmed event sits in the log, once it is confirmed and the
+    log has reached it."""
+    if recorded.status != "confirmed" or recorded.registry_ref is None:
+        return None
+    for stored in uow.events.recorder.select_events(recorded.id, gt=1):
+        if stored.topic == topics.RETIREMENT_CONFIRMED:
+            leaf = merkle_log.leaf_of(uow.db, recorded.id, stored.originator_version)
+            return None if leaf is None else _Leaf(leaf.index, stored.originator_version)
+    return None
 
 
 def prove_consistency(uow: UnitOfWork, *, old_size: int, new_size: int) -> ConsistencyView:

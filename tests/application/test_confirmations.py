@@ -9,10 +9,17 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from ledger.errors import IdempotencyConflict, InvalidArgument, RetirementNotPending
+from ledger.errors import (
+    IdempotencyConflict,
+    InvalidArgument,
+    RetirementNotPending,
+    VerificationFailed,
+)
 from ledger.projections.runner import Database
 from ledger.reconcile.store_side import StoreLedgerSide
 from ledger.settings import Settings
+from ledger.transparency.bundle import bundle_json
+from ledger.transparency.verify import verify_bundle
 from ledger.usecases import (
     checkpoints,
     confirmations,
@@ -166,3 +173,41 @@ def test_bad_claim_data_is_refused_and_nothing_is_written(
         holdings.retire(retired, holder="acme", batch=LEAF, quantity=1, beneficiary="Acme",
                         reason="r", claim_period="2025", claim=claim)
     assert event_count(retired) == before
+
+
+# --- proofs follow the status ------------------------------------------------------------------
+
+
+def test_the_proof_of_a_confirmed_retirement_carries_its_confirmation(
+    retired: UnitOfWork,
+) -> None:
+    trusted = list(retired.keyring.trusted.values())
+    pending = bundle_json(checkpoints.prove_retirement(retired, retirement="r-1"))
+    assert not verify_bundle(pending, trusted).confirmed
+    assert b'"confirmation"' not in pending and b'"registry_ref"' not in pending
+    for key, ref in (("r-1", "ART-RET-1"), ("r-2", "ART-RET-2")):
+        confirmations.confirm_retirement(retired, retirement=key, registry_ref=ref)
+    proof = checkpoints.prove_retirement(retired, retirement="r-1")  # signs a newer head
+    verified = verify_bundle(bundle_json(proof), trusted)
+    assert verified.confirmed and verified.summary.registry_ref == "ART-RET-1"
+    assert verify_bundle(pending, trusted).summary.registry_ref is None  # older proofs stand
+    other = checkpoints.prove_retirement(retired, retirement="r-2")
+    assert other.tree_size == proof.tree_size
+    cases = {
+        "another retirement's confirmation": (
+            proof.model_copy(update={"confirmation": other.confirmation}),
+            (6, "not_its_confirmation")),
+        "the registry reference edited": (
+            proof.model_copy(update={"summary": proof.summary.model_copy(
+                update={"registry_ref": "ART-RET-9"})}), (7, "summary_mismatch")),
+        "the confirmation left out, its reference kept": (
+            proof.model_copy(update={"confirmation": None}), (7, "summary_mismatch")),
+        "a confirmation's leaf moved": (
+            proof.model_copy(update={"confirmation": proof.confirmation.model_copy(  # type: ignore[union-attr]
+                update={"leaf_index": proof.leaf_index})}), (4, "proof_invalid")),
+    }
+    for name, (changed, (check, code)) in cases.items():
+        with pytest.raises(VerificationFailed) as raised:
+            verify_bundle(bundle_json(changed), trusted)
+        assert (raised.value.code, f"check {check} of 7" in raised.value.message) == (
+            code, True), name

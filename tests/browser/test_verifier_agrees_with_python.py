@@ -11,6 +11,7 @@ import base64
 import json
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.signing.keys import TrustedKey
@@ -153,10 +154,13 @@ def test_edited_fields_fail_at_the_same_later_check(verifier: Any, proofs: RealP
     assert found == {3, 4, 7}
 
 
+@pytest.mark.parametrize("which", ["non_ascii", "confirmed"])
 def test_every_single_bit_and_structural_byte_change_gets_the_same_verdict(
-    verifier: Any, proofs: RealProofs
+    verifier: Any, proofs: RealProofs, which: str
 ) -> None:
-    raw = proofs.non_ascii  # multi-byte characters in the summary
+    # non_ascii: multi-byte characters in the summary; confirmed: a confirmation signed by
+    # the second key beside a retirement signed by the first.
+    raw = getattr(proofs, which)
     trusted = trusted_from_text(proofs.trust_list)
     changes = [(offset, mask, -1) for offset in range(len(raw)) for mask in MASKS]
     changes += [(offset, 0, value) for offset in range(len(raw)) for value in REPLACEMENTS

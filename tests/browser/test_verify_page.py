@@ -42,6 +42,8 @@ def test_a_link_with_proof_and_key_checks_at_once_in_the_file_opened_from_disk(
     assert statuses(page) == ["pass"] * 7
     assert page.text_content('[data-field="beneficiary"]') == NON_ASCII
     assert page.text_content('[data-field="labels"]') == "ca:committed, ccp"
+    assert page.text_content('[data-field="status"]') == (
+        "not confirmed by the registry in this proof")
     assert page.text_content('[data-check="5"] .status') == "pass"
 
 
@@ -227,3 +229,12 @@ def test_a_checkpoint_cosigned_by_witnesses_is_checked_as_python_checks_it(
               + f"&witness={quote(witnesses[0].vkey, safe='')}")
     assert verdict(page) == "invalid"
     assert "found 0 (none)" in page.text_content("#verdict")
+
+
+def test_a_confirmed_proof_shows_the_registry_reference(
+    page: Any, page_file: Path, proofs: RealProofs
+) -> None:
+    page.goto(link(page_file, proofs.confirmed, proofs.trust_list))
+    assert verdict(page) == "valid"
+    assert page.text_content('[data-field="status"]') == (
+        "confirmed by the registry as ART-RET-2025-0042 · São Paulo")

@@ -46,3 +46,22 @@ def test_a_hidden_beneficiary_through_the_cli(ready) -> None:  # type: ignore[no
               "--quantity", "5", "--beneficiary", "X", "--reason", "r", "--claim-period",
               "2025", "--beneficiary-hidden-until", "2099-01-01", "--json")
     assert (bad.code, bad.json()["error"]["code"]) == (2, "invalid_argument")
+
+
+def test_verify_require_confirmed_follows_the_proof(ready, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run = ready
+    run("reserve", "--buyer", "acme", "--quantity", "10", "--batch", LEAF,
+        "--idempotency-key", "po")
+    run("settle", "po")
+    run("retire", "--holder", "acme", "--batch", LEAF, "--quantity", "10", "--beneficiary",
+        "Acme", "--reason", "r", "--claim-period", "2025", "--idempotency-key", "r-1")
+    key = run("keys", "show").out.splitlines()[0]
+    pending, confirmed = tmp_path / "pending.json", tmp_path / "confirmed.json"
+    run("proof", "r-1", "-o", pending)
+    refused = run("verify", pending, "--key", key, "--require-confirmed", "--json")
+    assert (refused.code, refused.json()["error"]["code"]) == (5, "not_confirmed")
+    run("retirement", "confirm", "r-1", "--registry-ref", "ART-RET-7")
+    run("proof", "r-1", "-o", confirmed)
+    verified = run("verify", confirmed, "--key", key, "--require-confirmed")
+    assert verified.code == 0, verified.err
+    assert "confirmed by the registry as ART-RET-7" in verified.out

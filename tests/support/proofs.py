@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ledger.settings import Settings
 from ledger.transparency.bundle import bundle_json
-from ledger.usecases import checkpoints, holdings, minting, reservations, setup
+from ledger.usecases import checkpoints, confirmations, holdings, minting, reservations, setup
 from ledger.usecases.unit import UnitOfWork
 from tests.support.builders import issuance, open_buyers
 
@@ -31,6 +31,7 @@ class RealProofs:
     first_key: str  # verifier keys, C2SP text
     second_key: str
     trust_list: str  # from `ledger keys trust --export`, both keys with their windows
+    confirmed: bytes  # the plain retirement (first key) with its confirmation (second key)
 
 
 def make_real_proofs(directory: Path) -> RealProofs:
@@ -58,9 +59,13 @@ def make_real_proofs(directory: Path) -> RealProofs:
         setup.rotate_key(ledger)
         after = prove(retire("Globex after the rotation"))
         reproved = prove(plain)
+        confirmations.confirm_retirement(ledger, retirement=plain,
+                                         registry_ref="ART-RET-2025-0042 · São Paulo")
+        confirmed = prove(plain)
         second_key = setup.show_key(settings.keys).verifier_key
         trust = directory / "trust.json"
         setup.export_trust(settings.keys, path=trust)
     finally:
         ledger.close()
-    return RealProofs(*first, after, reproved, first_key, second_key, trust.read_text())
+    return RealProofs(*first, after, reproved, first_key, second_key, trust.read_text(),
+                      confirmed)

@@ -97,13 +97,18 @@ const ledgerVerify = (() => {
     ["blocks", "blocks"], ["reason", "str"], ["claim_period", "str"], ["retired_at", "str"],
     ["labels", "labels"], ["unit", "unit"], ["purpose", "str"], ["claim_type", "str"],
     ["consumption_country", "str"], ["consumption_period", "str"], ["public_note", "str"],
+    ["registry_ref", "str"],
   ];
   /** Summary fields a proof may leave out (the model's `None` default: written not at all). */
   const OPTIONAL_SUMMARY_FIELDS = ["labels", "unit", "purpose", "claim_type",
-    "consumption_country", "consumption_period", "public_note"];
+    "consumption_country", "consumption_period", "public_note", "registry_ref"];
+  /** The optional summary fields the retirement event itself says (registry_ref comes from the
+   * confirmation event: bundle.py _OPTIONAL_FIELDS). */
+  const EVENT_OPTIONAL_FIELDS = OPTIONAL_SUMMARY_FIELDS.filter((n) => n !== "registry_ref");
+  const CONFIRMED_TOPIC = "ledger.aggregates.retirement:Retirement.Confirmed";
   const UNITS = ["t", "kg"];
   const BUNDLE_FIELDS = ["format", "summary", "event", "leaf_index", "tree_size",
-    "inclusion_path", "checkpoint"];
+    "inclusion_path", "checkpoint", "confirmation"];
 
   /** Refuse what the pydantic model refuses: `where` names the field as pydantic does. */
   const malformed = (where, what) => fail("proof_malformed", `\`${where}\`: ${what}`);
@@ -174,8 +179,38 @@ const ledgerVerify = (() => {
   }
 
   /** ProofBundle.model_validate_json, strict: the parsed proof, or proof_malformed. */
+  /** A signed event and its inclusion path, as the model reads them (`where` is the prefix). */
+  function signedEventModel(value, where) {
+    const event = fieldsOf(value, ["payload", "signature"], `${where}event`);
+    const payload = matching(event.get("payload"), BASE64_FIELD, `${where}event.payload`);
+    if (payload.length < 4) malformed(`${where}event.payload`, "expected at least 4 characters");
+    return {
+      payload,
+      signature: matching(event.get("signature"), SIGNATURE_FIELD, `${where}event.signature`),
+    };
+  }
+
+  function pathModel(path, where) {
+    if (!Array.isArray(path)) malformed(where, "expected a list");
+    if (path.length > 64) malformed(where, "expected at most 64 items");
+    return path.map((h, n) => matching(h, HASH_FIELD, `${where}.${n}`));
+  }
+
+  /** ConfirmationProof: the confirmation's signed event, leaf index and inclusion path. */
+  function confirmationModel(value) {
+    if (value === undefined) return undefined;
+    const fields = fieldsOf(value, ["event", "leaf_index", "inclusion_path"], "confirmation");
+    const event = signedEventModel(fields.get("event"), "confirmation.");
+    return {
+      payload: event.payload,
+      signature: event.signature,
+      leafIndex: intBetween(fields.get("leaf_index"), 0n, MAX_UINT64, "confirmation.leaf_index"),
+      inclusionPath: pathModel(fields.get("inclusion_path"), "confirmation.inclusion_path"),
+    };
+  }
+
   function bundleModel(value) {
-    const fields = fieldsOf(value, BUNDLE_FIELDS, "");
+    const fields = fieldsOf(value, BUNDLE_FIELDS, "", ["confirmation"]);
     if (fields.get("format") !== FORMAT) malformed("format", `expected ${repr(FORMAT)}`);
     const event = fieldsOf(fields.get("event"), ["payload", "signature"], "event");
     const payload = matching(event.get("payload"), BASE64_FIELD, "event.payload");
@@ -191,6 +226,7 @@ const ledgerVerify = (() => {
       treeSize: intBetween(fields.get("tree_size"), 1n, MAX_UINT64, "tree_size"),
       inclusionPath: path.map((h, n) => matching(h, HASH_FIELD, `inclusion_path.${n}`)),
       checkpoint: typed(fields.get("checkpoint"), "str", "checkpoint"),
+      confirmation: confirmationModel(fields.get("confirmation")),
     };
   }
 
@@ -222,11 +258,15 @@ const ledgerVerify = (() => {
       .map(([name]) => [name, name === "blocks"
         ? b.summary.blocks.map(([first, last]) => object(["first", first], ["last", last]))
         : b.summary[name]]));
+    const c = b.confirmation;
+    const confirmation = c === undefined ? [] : [["confirmation", object(
+      ["event", object(["payload", c.payload], ["signature", c.signature])],
+      ["leaf_index", c.leafIndex], ["inclusion_path", c.inclusionPath])]];
     return `${dump(object(
       ["format", FORMAT], ["summary", summary],
       ["event", object(["payload", b.payload], ["signature", b.signature])],
       ["leaf_index", b.leafIndex], ["tree_size", b.treeSize],
-      ["inclusion_path", b.inclusionPath], ["checkpoint", b.checkpoint],
+      ["inclusion_path", b.inclusionPath], ["checkpoint", b.checkpoint], ...confirmation,
     ), "")}\n`;
   }
 
@@ -664,7 +704,7 @@ const ledgerVerify = (() => {
     }
     signed.retired_at = event.get("timestamp");
     // Python's model reads a null as the field absent.
-    for (const name of OPTIONAL_SUMMARY_FIELDS) {
+    for (const name of EVENT_OPTIONAL_FIELDS) {
       if (event.has(name) && event.get(name) !== null) signed[name] = event.get(name);
     }
     for (const [name, type] of SUMMARY_FIELDS) {
@@ -696,8 +736,13 @@ const ledgerVerify = (() => {
       ? `{'first': ${x[0]}, 'last': ${x[1]}}` : repr(x))).join(", ")}]`;
   }
 
-  function compareSummary(summary, fields) {
+  function compareSummary(summary, fields, confirming) {
     const signed = summaryOf(fields);
+    if (confirming !== undefined) {
+      const event = confirming.fields.get("event");
+      const ref = isObject(event) ? event.get("registry_ref") : undefined;
+      signed.registry_ref = ref === null ? undefined : ref;
+    }
     for (const [name] of SUMMARY_FIELDS) {
       if (!sameValue(summary[name], signed[name])) {
         fail("summary_mismatch", `field \`${name}\`: the signed event says ` +
@@ -719,6 +764,8 @@ const ledgerVerify = (() => {
         : String(s.quantity),
       vintage: String(s.vintage), reason: s.reason, claimPeriod: s.claim_period,
       retiredAt: s.retired_at,
+      status: s.registry_ref === undefined ? "not confirmed by the registry in this proof"
+        : `confirmed by the registry as ${s.registry_ref}`,
       claim: ["purpose", "claim_type", "consumption_country", "consumption_period", "public_note"]
         .filter((name) => s[name] !== undefined)
         .map((name) => `${name.replace(/_/g, " ")}: ${s[name]}`).join("; "),
@@ -747,6 +794,10 @@ const ledgerVerify = (() => {
         state.bundle = parseBundle(raw);
         state.payload = decodeBase64(state.bundle.payload);
         state.signature = decodeBase64(state.bundle.signature);
+        const c = state.bundle.confirmation;
+        if (c !== undefined) {
+          state.confirmed = [decodeBase64(c.payload), decodeBase64(c.signature)];
+        }
       },
       // 2. A trusted key signed the checkpoint (C2SP signed note; unknown keys' lines ignored).
       async () => {
@@ -764,10 +815,18 @@ const ledgerVerify = (() => {
         await verifyInclusion(await leafHash(state.payload), state.bundle.leafIndex,
           state.checkpoint.size, state.bundle.inclusionPath.map(decodeBase64),
           state.checkpoint.rootHash);
+        const c = state.bundle.confirmation;
+        if (c !== undefined) { // the confirmation too, under the same checkpoint
+          await verifyInclusion(await leafHash(state.confirmed[0]), c.leafIndex,
+            state.checkpoint.size, c.inclusionPath.map(decodeBase64), state.checkpoint.rootHash);
+        }
       },
       // 5. The event's own signature, by a trusted key valid when the event was made.
       async () => {
         state.event = await openSignedEvent(state.payload, state.signature, trusted);
+        if (state.confirmed !== undefined) {
+          state.confirming = await openSignedEvent(state.confirmed[0], state.confirmed[1], trusted);
+        }
       },
       // 6. The event is a retirement.
       () => {
@@ -775,9 +834,21 @@ const ledgerVerify = (() => {
         if (topic !== RETIREMENT_TOPIC) {
           fail("not_a_retirement", `expected a ${RETIREMENT_TOPIC} event, found ${repr(topic)}`);
         }
+        if (state.confirming !== undefined) {
+          const its = state.confirming.fields;
+          if (its.get("topic") !== CONFIRMED_TOPIC) {
+            fail("not_its_confirmation",
+              `expected a ${CONFIRMED_TOPIC} event, found ${repr(its.get("topic"))}`);
+          }
+          if (its.get("originator_id") !== state.event.fields.get("originator_id")) {
+            fail("not_its_confirmation", "expected the confirmation of retirement " +
+              `${repr(state.event.fields.get("originator_id"))}, found one of ` +
+              `${repr(its.get("originator_id"))}`);
+          }
+        }
       },
       // 7. The summary says exactly what the signed event says, field for field.
-      () => compareSummary(state.bundle.summary, state.event.fields),
+      () => compareSummary(state.bundle.summary, state.event.fields, state.confirming),
     ];
     for (const [n, step] of steps.entries()) {
       const check = checks[n];
