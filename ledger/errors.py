@@ -368,10 +368,11 @@ class ClaimFindings(VerificationFailed):
     code = "claim_findings"
 
 
-class NotItsConfirmation(VerificationFailed):
-    """A proof's confirmation is not a Confirmed event of the retirement it proves."""
+class NotItsEvent(VerificationFailed):
+    """A proof's later event (its confirmation, its revelation) is not that event of the
+    retirement it proves."""
 
-    code = "not_its_confirmation"
+    code = "not_its_event"
 
 
 class NotConfirmed(VerificationFailed):

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from ledger import topics
 from ledger.aggregates.batch import AVAILABLE, POOLS, RESERVED, CreditBatch
-from ledger.projections.hidden import commitment
+from ledger.transparency.bundle import commitment
 
 WANTED = frozenset({*topics.BATCH_EVENTS, topics.RETIREMENT_RECORDED,
                     topics.RETIREMENT_CONFIRMED, topics.RETIREMENT_REVERTED,

@@ -174,7 +174,8 @@ def _(result: VerifiedRetirement) -> str:
         f"verified: {shown(s.holder)} retired {credits(s.quantity, s.unit or 't')} of "
         f"{shown(s.batch)} "
         f"({shown(s.source)}, vintage {s.vintage}, serials {serials}){on_behalf} for "
-        f"{s.beneficiary!r}, claim period {shown(s.claim_period)}{labels}, at "
+        f"{s.revealed_beneficiary if s.revealed_beneficiary is not None else s.beneficiary!r}"
+        f", claim period {shown(s.claim_period)}{labels}, at "
         f"{shown(s.retired_at)}, "
         + (f"confirmed by the registry as {shown(s.registry_ref or '')} "
            if result.confirmed else "not confirmed by the registry in this proof ")

@@ -9,10 +9,10 @@ commitment.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from ledger.projections.database import Database
+from ledger.transparency.bundle import commitment as salted_hash
 
 TABLE = (
     "CREATE TABLE IF NOT EXISTS hidden_beneficiaries (retirement TEXT PRIMARY KEY, "
@@ -21,8 +21,12 @@ TABLE = (
 
 
 def commitment(beneficiary: str, salt: str) -> str:
-    """SHA-256 over the salt (hex) and the UTF-8 name, hex: what the signed event carries."""
-    return hashlib.sha256(bytes.fromhex(salt) + beneficiary.encode("utf-8")).hexdigest()
+    """SHA-256 over the salt (hex) and the UTF-8 name, hex: what the signed event carries
+    (:func:`ledger.transparency.bundle.commitment`, the one proofs are checked with)."""
+    found = salted_hash(beneficiary, salt)
+    if found is None:
+        raise ValueError("expected a salt of 32 hex digits and a name UTF-8 can write")
+    return found
 
 
 def keep(db: Database, retirement: str, beneficiary: str, hidden_until: str) -> str:

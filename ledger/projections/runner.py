@@ -264,8 +264,12 @@ def union_of_topics(runners: Sequence[Runner]) -> list[str]:
     return sorted({t for r in runners for t in r.projection.topics})
 
 
-def follow(runners: Sequence[Runner], interval: float, progress: Progress = silent) -> None:
-    """Keep catching up, polling every ``interval`` seconds when idle, until interrupted."""
+def follow(runners: Sequence[Runner], interval: float, progress: Progress = silent,
+           idle: Callable[[], object] | None = None) -> None:
+    """Keep catching up, polling every ``interval`` seconds when idle (running ``idle`` first,
+    when given), until interrupted."""
     while True:
         if not catch_up(runners, progress):
+            if idle is not None:
+                idle()
             time.sleep(interval)

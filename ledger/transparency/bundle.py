@@ -16,6 +16,8 @@ refuses any other spelling, so no byte of a proof file can change without the pr
 from __future__ import annotations
 
 import base64
+import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
@@ -31,6 +33,7 @@ Format = Literal["carbon-ledger/retirement-proof/v1"]
 FORMAT: Format = "carbon-ledger/retirement-proof/v1"
 RETIREMENT_TOPIC = topics.RETIREMENT_RECORDED
 CONFIRMED_TOPIC = topics.RETIREMENT_CONFIRMED
+REVEALED_TOPIC = topics.RETIREMENT_REVEALED
 """The topic of ``Retirement.Recorded`` (from :mod:`ledger.topics`: no domain import)."""
 
 MAX_FILE_BYTES = 256 * 1024
@@ -93,6 +96,10 @@ class RetirementSummary(_Model):
     registry_ref: str | None = Field(
         default=None, description="The registry's reference of the retirement, as the "
         "signed confirmation in `confirmation` says; absent when the proof carries none.")
+    revealed_beneficiary: str | None = Field(
+        default=None, description="A hidden beneficiary as the signed revelation in "
+        "`revelation` says (its salted hash is the retirement's commitment); absent when the "
+        "proof carries none.")
 
 
 class SignedEvent(_Model):
@@ -110,9 +117,9 @@ class SignedEvent(_Model):
         return base64.b64decode(self.signature)
 
 
-class ConfirmationProof(_Model):
-    """The registry's confirmation of the retirement: its own signed event, proved into the
-    same checkpoint as the retirement."""
+class LaterEvent(_Model):
+    """A later signed event of the same retirement (its registry confirmation, the revelation
+    of its hidden beneficiary), proved into the same checkpoint as the retirement."""
 
     event: SignedEvent
     leaf_index: int = Field(ge=0, le=MAX_UINT64)
@@ -134,10 +141,13 @@ class ProofBundle(_Model):
     tree_size: int = Field(ge=1, le=MAX_UINT64)
     inclusion_path: list[Hash] = Field(max_length=64, description="Leaf to root (RFC 9162).")
     checkpoint: str = Field(description="The C2SP signed checkpoint note, verbatim.")
-    confirmation: ConfirmationProof | None = Field(
+    confirmation: LaterEvent | None = Field(
         default=None, description="The signed Confirmed event of a retirement the registry "
         "confirmed, proved into the same checkpoint; absent for a pending one (and in proofs "
         "made before confirmations existed).")
+    revelation: LaterEvent | None = Field(
+        default=None, description="The signed Revealed event of a retirement whose hidden "
+        "beneficiary has been revealed, proved into the same checkpoint; absent otherwise.")
 
     def path_hashes(self) -> list[bytes]:
         """The inclusion path as raw 32-byte hashes."""
@@ -185,6 +195,7 @@ def make_bundle(
     inclusion_path: Sequence[bytes],
     signed_checkpoint: str,
     confirmation: tuple[bytes, bytes, int, Sequence[bytes]] | None = None,
+    revelation: tuple[bytes, bytes, int, Sequence[bytes]] | None = None,
 ) -> ProofBundle:
     """The proof bundle of one retirement event; the summary is read from the signed payload.
 
@@ -200,7 +211,11 @@ def make_bundle(
         summary = summary_of(envelope.fields)
         if confirmation is not None:
             summary = summary.model_copy(
-                update={"registry_ref": _registry_ref(confirmation[0], confirmation[1])})
+                update={"registry_ref": _later_field(confirmation, CONFIRMED_TOPIC,
+                                                     "registry_ref")})
+        if revelation is not None:
+            summary = summary.model_copy(update={"revealed_beneficiary": _later_field(
+                revelation, REVEALED_TOPIC, "beneficiary")})
         return ProofBundle(
             format=FORMAT,
             summary=summary,
@@ -209,23 +224,42 @@ def make_bundle(
             tree_size=tree_size,
             inclusion_path=[_b64(hash_) for hash_ in inclusion_path],
             checkpoint=signed_checkpoint,
-            confirmation=None if confirmation is None else _confirmation(*confirmation),
+            confirmation=None if confirmation is None else _later(*confirmation),
+            revelation=None if revelation is None else _later(*revelation),
         )
     except ValueError as error:  # pydantic's ValidationError is a ValueError
         raise InvalidArgument(f"cannot make a retirement proof: {error}") from None
 
 
-def _confirmation(payload: bytes, signature: bytes, leaf_index: int,
-                  path: Sequence[bytes]) -> ConfirmationProof:
-    return ConfirmationProof(event=SignedEvent(payload=_b64(payload), signature=_b64(signature)),
-                             leaf_index=leaf_index, inclusion_path=[_b64(h) for h in path])
+def _later(payload: bytes, signature: bytes, leaf_index: int,
+           path: Sequence[bytes]) -> LaterEvent:
+    return LaterEvent(event=SignedEvent(payload=_b64(payload), signature=_b64(signature)),
+                      leaf_index=leaf_index, inclusion_path=[_b64(h) for h in path])
 
 
-def _registry_ref(payload: bytes, signature: bytes) -> str:
-    envelope = open_envelope(seal(payload, signature))
-    if envelope.fields["topic"] != CONFIRMED_TOPIC:
-        raise ValueError(f"expected a {CONFIRMED_TOPIC} event, found {envelope.fields['topic']!r}")
-    return str(envelope.fields["event"]["registry_ref"])
+def _later_field(later: tuple[bytes, bytes, int, Sequence[bytes]], topic: str,
+                 name: str) -> str:
+    envelope = open_envelope(seal(later[0], later[1]))
+    if envelope.fields["topic"] != topic:
+        raise ValueError(f"expected a {topic} event, found {envelope.fields['topic']!r}")
+    return str(envelope.fields["event"][name])
+
+
+SALT = re.compile(r"[0-9a-f]{32}")
+"""A hidden beneficiary's salt: 16 random bytes, lower-case hex."""
+
+
+def commitment(beneficiary: object, salt: object) -> str | None:
+    """SHA-256 over the salt's bytes and the UTF-8 name, hex: what a retirement with a hidden
+    beneficiary signs. None for a salt not of :data:`SALT`'s shape or a name that is not
+    text UTF-8 can write (a lone surrogate): neither can match any commitment."""
+    if not isinstance(salt, str) or not isinstance(beneficiary, str) or not SALT.fullmatch(salt):
+        return None
+    try:
+        name = beneficiary.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return hashlib.sha256(bytes.fromhex(salt) + name).hexdigest()
 
 
 def bundle_json(bundle: ProofBundle) -> bytes:

@@ -20,10 +20,11 @@ from typing import Any
 
 from ledger.errors import (
     CheckpointInvalid,
+    CommitmentMismatch,
     ConsistencyFailed,
     KeyNotValid,
     NotARetirement,
-    NotItsConfirmation,
+    NotItsEvent,
     ProofInvalid,
     SignatureInvalid,
     SummaryMismatch,
@@ -37,7 +38,9 @@ from ledger.transparency.bundle import (
     CONFIRMED_TOPIC,
     MAX_FILE_BYTES,
     RETIREMENT_TOPIC,
+    REVEALED_TOPIC,
     RetirementSummary,
+    commitment,
     parse_bundle,
     summary_of,
 )
@@ -111,10 +114,9 @@ def verify_bundle(raw: bytes, trusted: Sequence[TrustedKey], witnesses: Sequence
     with _check(BUNDLE_CHECKS, 1):
         bundle = parse_bundle(raw)
         payload, signature = bundle.event.payload_bytes(), bundle.event.signature_bytes()
-        confirmation = bundle.confirmation
-        if confirmation is not None:
-            confirmed = (confirmation.event.payload_bytes(),
-                         confirmation.event.signature_bytes())
+        later = [(name, event) for name, event in (("confirmation", bundle.confirmation),
+                                                   ("revelation", bundle.revelation))
+                 if event is not None]
     # 2. A trusted key signed the checkpoint (C2SP signed note; unknown keys' lines ignored).
     with _check(BUNDLE_CHECKS, 2):
         checkpoint = open_checkpoint(bundle.checkpoint, verifiers(trusted), origin)
@@ -130,16 +132,18 @@ def verify_bundle(raw: bytes, trusted: Sequence[TrustedKey], witnesses: Sequence
     with _check(BUNDLE_CHECKS, 4):
         verify_inclusion(leaf_hash(payload), bundle.leaf_index, checkpoint.size,
                          bundle.path_hashes(), checkpoint.root_hash)
-        if confirmation is not None:  # the confirmation too, under the same checkpoint
-            verify_inclusion(leaf_hash(confirmed[0]), confirmation.leaf_index, checkpoint.size,
-                             confirmation.path_hashes(), checkpoint.root_hash)
+        for _, event in later:  # the later events too, under the same checkpoint
+            verify_inclusion(leaf_hash(event.event.payload_bytes()), event.leaf_index,
+                             checkpoint.size, event.path_hashes(), checkpoint.root_hash)
     # 5. The event's own Ed25519 signature, by a trusted key valid when the event was made.
     #    (The payload is parsed first to find its key id and time: step 4 already tied these
     #    bytes to a trusted checkpoint.)
     with _check(BUNDLE_CHECKS, 5):
         envelope, key = _open_signed_event(payload, signature, trusted)
-        confirming = None if confirmation is None else \
-            _open_signed_event(confirmed[0], confirmed[1], trusted)[0]
+        opened = {name: _open_signed_event(event.event.payload_bytes(),
+                                           event.event.signature_bytes(), trusted)[0]
+                  for name, event in later}
+        confirming, revealing = opened.get("confirmation"), opened.get("revelation")
     # 6. The event is a retirement, not some other signed event of the log.
     with _check(BUNDLE_CHECKS, 6):
         if envelope.fields["topic"] != RETIREMENT_TOPIC:
@@ -147,10 +151,13 @@ def verify_bundle(raw: bytes, trusted: Sequence[TrustedKey], witnesses: Sequence
                 f"expected a {RETIREMENT_TOPIC} event, found {envelope.fields['topic']!r}"
             )
         if confirming is not None:
-            _is_its_confirmation(confirming, envelope)
+            _is_its(confirming, envelope, CONFIRMED_TOPIC)
+        if revealing is not None:
+            _is_its(revealing, envelope, REVEALED_TOPIC)
+            _reveals_its_commitment(revealing, envelope)
     # 7. The human-readable summary says exactly what the signed event says, field for field.
     with _check(BUNDLE_CHECKS, 7):
-        _compare_summary(bundle.summary, envelope, confirming)
+        _compare_summary(bundle.summary, envelope, confirming, revealing)
     # Then, when asked: witnesses vouch that this checkpoint is the log everyone sees.
     cosigned: list[Cosignature] = []
     if witnesses:
@@ -254,23 +261,39 @@ def _open_signed_event(
     return envelope, keys[0]
 
 
-def _is_its_confirmation(confirming: Envelope, envelope: Envelope) -> None:
-    """The confirmation is a Confirmed event of this very retirement."""
-    topic = confirming.fields["topic"]
-    if topic != CONFIRMED_TOPIC:
-        raise NotItsConfirmation(f"expected a {CONFIRMED_TOPIC} event, found {topic!r}")
-    if confirming.fields["originator_id"] != envelope.fields["originator_id"]:
-        raise NotItsConfirmation(
-            f"expected the confirmation of retirement {envelope.fields['originator_id']!r}, "
-            f"found one of {confirming.fields['originator_id']!r}")
+def _is_its(later: Envelope, envelope: Envelope, topic: str) -> None:
+    """A later event is one of ``topic`` of this very retirement."""
+    found = later.fields["topic"]
+    if found != topic:
+        raise NotItsEvent(f"expected a {topic} event, found {found!r}")
+    if later.fields["originator_id"] != envelope.fields["originator_id"]:
+        raise NotItsEvent(
+            f"expected an event of retirement {envelope.fields['originator_id']!r}, found one "
+            f"of {later.fields['originator_id']!r}")
+
+
+def _reveals_its_commitment(revealing: Envelope, envelope: Envelope) -> None:
+    """The revealed name and salt hash to the commitment the retirement signed."""
+    said, recorded = revealing.fields["event"], envelope.fields["event"]
+    found = commitment(said.get("beneficiary"), said.get("salt")) \
+        if isinstance(said, dict) else None
+    expected = recorded.get("beneficiary_commitment") if isinstance(recorded, dict) else None
+    if found is None or found != expected:
+        raise CommitmentMismatch("expected the revealed beneficiary and salt to hash to the "
+                                 f"retirement's commitment {expected!r}, found {found!r}")
+
+
+def _later_value(later: Envelope | None, name: str) -> Any:
+    event = later.fields["event"] if later is not None else None
+    return event.get(name) if isinstance(event, dict) else None
 
 
 def _compare_summary(summary: RetirementSummary, envelope: Envelope,
-                     confirming: Envelope | None) -> None:
+                     confirming: Envelope | None, revealing: Envelope | None) -> None:
     try:
         signed = summary_of(envelope.fields).model_dump()
-        event = confirming.fields["event"] if confirming is not None else None
-        signed["registry_ref"] = event.get("registry_ref") if isinstance(event, dict) else None
+        signed["registry_ref"] = _later_value(confirming, "registry_ref")
+        signed["revealed_beneficiary"] = _later_value(revealing, "beneficiary")
     except ValueError as error:
         raise SummaryMismatch(f"expected a signed event with every summary field: {error}") \
             from None

@@ -66,8 +66,9 @@ def prove_retirement(uow: UnitOfWork, *, retirement: str) -> ProofBundle:
     leaf = merkle_log.leaf_of(uow.db, recorded.id, 1)
     if leaf is None:
         raise RetirementNotFound(f"retirement {retirement}: not in the transparency log yet")
-    confirmed = _confirmation_leaf(uow, recorded)
-    needed = max(leaf.index, confirmed.index if confirmed is not None else 0) + 1
+    later = [found for found in (_later_leaf(uow, recorded, topic) for topic in LATER)
+             if found is not None]
+    needed = max([leaf.index, *(found.index for found in later)]) + 1
     if not merkle_log.checkpoints(uow.db, needed):
         sign_head(uow)
     else:
@@ -90,16 +91,19 @@ def read_proof(uow: UnitOfWork, *, retirement: str) -> ProofBundle:
     path = merkle_log.inclusion(uow.db, leaf.index, checkpoint.tree_size)
     stored = uow.events.recorder.select_events(recorded.id, lte=1)[0]
     envelope = open_envelope(stored.state)
-    confirmation = None
-    confirmed = _confirmation_leaf(uow, recorded)
-    if confirmed is not None and confirmed.index < checkpoint.tree_size:
-        event = uow.events.recorder.select_events(
-            recorded.id, gt=confirmed.version - 1, lte=confirmed.version)[0]
-        signed = open_envelope(event.state)
-        confirmation = (signed.payload, signed.signature, confirmed.index,
-                        merkle_log.inclusion(uow.db, confirmed.index, checkpoint.tree_size))
+    proved = {}
+    for topic in LATER:
+        found = _later_leaf(uow, recorded, topic)
+        if found is not None and found.index < checkpoint.tree_size:
+            event = uow.events.recorder.select_events(
+                recorded.id, gt=found.version - 1, lte=found.version)[0]
+            signed = open_envelope(event.state)
+            proved[topic] = (signed.payload, signed.signature, found.index,
+                             merkle_log.inclusion(uow.db, found.index, checkpoint.tree_size))
     bundle = make_bundle(envelope.payload, envelope.signature, leaf.index,
-                         checkpoint.tree_size, path, checkpoint.note, confirmation)
+                         checkpoint.tree_size, path, checkpoint.note,
+                         proved.get(topics.RETIREMENT_CONFIRMED),
+                         proved.get(topics.RETIREMENT_REVEALED))
     verify_bundle(bundle_json(bundle), list(uow.keyring.trusted.values()))
     return bundle
 
@@ -110,13 +114,19 @@ class _Leaf:
     version: int
 
 
-def _confirmation_leaf(uow: UnitOfWork, recorded: Retirement) -> _Leaf | None:
-    """Where the retirement's Confirmed event sits in the log, once it is confirmed and the
-    log has reached it."""
-    if recorded.status != "confirmed" or recorded.registry_ref is None:
+LATER = (topics.RETIREMENT_CONFIRMED, topics.RETIREMENT_REVEALED)
+"""The later events of a retirement its proof carries, once the log has them."""
+
+
+def _later_leaf(uow: UnitOfWork, recorded: Retirement, topic: str) -> _Leaf | None:
+    """Where the retirement's event of ``topic`` (its confirmation, the revelation of its
+    hidden beneficiary) sits in the log, once it has one and the log has reached it."""
+    has = (recorded.registry_ref is not None if topic == topics.RETIREMENT_CONFIRMED
+           else recorded.beneficiary_commitment is not None and recorded.hidden_until is None)
+    if not has:
         return None
     for stored in uow.events.recorder.select_events(recorded.id, gt=1):
-        if stored.topic == topics.RETIREMENT_CONFIRMED:
+        if stored.topic == topic:
             leaf = merkle_log.leaf_of(uow.db, recorded.id, stored.originator_version)
             return None if leaf is None else _Leaf(leaf.index, stored.originator_version)
     return None

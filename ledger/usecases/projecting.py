@@ -3,7 +3,7 @@ far behind each one is. Every event is verified as it is read."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ledger.errors import NotFound
 from ledger.progress import Progress, silent
@@ -32,17 +32,22 @@ def catch_up(uow: UnitOfWork, *, names: Sequence[str] = tuple(PROJECTIONS),
 
 def project(uow: UnitOfWork, *, names: Sequence[str] = tuple(PROJECTIONS), rebuild: bool = False,
             follow: bool = False, interval: float = 1.0, chunk_size: int = CHUNK_SIZE,
-            progress: Progress = silent) -> StatusView:
+            progress: Progress = silent, idle: Callable[[], object] | None = None
+            ) -> StatusView:
     """Catch up (after dropping the rows, with ``rebuild``), or keep following the log until
-    interrupted; then each projection's status."""
+    interrupted; then each projection's status. ``idle`` runs after each catch-up (the
+    reveal of hidden beneficiaries whose day has come)."""
     chosen = runners(uow, names, chunk_size)
     for runner in chosen if rebuild else []:
         runner.rebuild()
     try:
         if follow:
-            run_follow(chosen, interval, progress)
+            run_follow(chosen, interval, progress, idle)
         else:
             run_catch_up(chosen, progress)
+            if idle is not None:
+                idle()
+                run_catch_up(chosen, progress)
     except KeyboardInterrupt:
         pass
     head = uow.events.head()

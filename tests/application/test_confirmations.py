@@ -196,7 +196,7 @@ def test_the_proof_of_a_confirmed_retirement_carries_its_confirmation(
     cases = {
         "another retirement's confirmation": (
             proof.model_copy(update={"confirmation": other.confirmation}),
-            (6, "not_its_confirmation")),
+            (6, "not_its_event")),
         "the registry reference edited": (
             proof.model_copy(update={"summary": proof.summary.model_copy(
                 update={"registry_ref": "ART-RET-9"})}), (7, "summary_mismatch")),

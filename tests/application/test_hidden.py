@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from ledger.errors import InvalidArgument
+from ledger.errors import InvalidArgument, VerificationFailed
 from ledger.projections import hidden as hidden_names
 from ledger.projections.runner import Database
 from ledger.settings import Settings
 from ledger.transparency.bundle import bundle_json
+from ledger.transparency.verify import verify_bundle
 from ledger.usecases import (
     checkpoints,
     confirmations,
@@ -110,3 +111,26 @@ def test_the_private_names_are_not_served(hidden: UnitOfWork, settings: Settings
                   client.get(f"/api/v1/retirements/{rid}/proof").text]
     assert all(SECRET not in page for page in pages)
     assert "hidden until" in pages[2]
+
+
+def test_the_proof_after_the_reveal_carries_the_revelation(
+    hidden: UnitOfWork, clock: Clock
+) -> None:
+    clock.advance(timedelta(days=31))
+    confirmations.reveal_due(hidden)
+    proof = checkpoints.prove_retirement(hidden, retirement="h-1")
+    trusted = list(hidden.keyring.trusted.values())
+    verified = verify_bundle(bundle_json(proof), trusted)
+    assert verified.summary.revealed_beneficiary == SECRET
+    assert verified.summary.beneficiary.startswith("hidden until ")
+    with pytest.raises(VerificationFailed) as raised:
+        verify_bundle(bundle_json(proof.model_copy(update={"revelation": None})), trusted)
+    assert raised.value.code == "summary_mismatch"
+    assert hidden_names.commitment(SECRET, "00" * 16) != hidden.load_retirement(
+        "h-1").beneficiary_commitment  # the salt matters
+
+
+def test_project_reveals_what_is_due_when_asked(hidden: UnitOfWork, clock: Clock) -> None:
+    clock.advance(timedelta(days=31))
+    projecting.project(hidden, idle=lambda: confirmations.reveal_due(hidden))
+    assert reads.retired(hidden, catch_up=False).retirements[0]["beneficiary"] == SECRET

@@ -154,7 +154,7 @@ def test_edited_fields_fail_at_the_same_later_check(verifier: Any, proofs: RealP
     assert found == {3, 4, 7}
 
 
-@pytest.mark.parametrize("which", ["non_ascii", "confirmed"])
+@pytest.mark.parametrize("which", ["non_ascii", "confirmed", "revealed"])
 def test_every_single_bit_and_structural_byte_change_gets_the_same_verdict(
     verifier: Any, proofs: RealProofs, which: str
 ) -> None:

@@ -238,3 +238,12 @@ def test_a_confirmed_proof_shows_the_registry_reference(
     assert verdict(page) == "valid"
     assert page.text_content('[data-field="status"]') == (
         "confirmed by the registry as ART-RET-2025-0042 · São Paulo")
+
+
+def test_a_revealed_proof_shows_the_name_it_revealed(
+    page: Any, page_file: Path, proofs: RealProofs
+) -> None:
+    page.goto(link(page_file, proofs.revealed, proofs.trust_list))
+    assert verdict(page) == "valid"
+    shown = page.text_content('[data-field="beneficiary"]')
+    assert shown is not None and shown.startswith(f"{NON_ASCII} (revealed; signed as hidden until")

@@ -4,6 +4,7 @@ them: before and after a key rotation, with the keys and the exported trust list
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ledger.settings import Settings
@@ -32,6 +33,7 @@ class RealProofs:
     second_key: str
     trust_list: str  # from `ledger keys trust --export`, both keys with their windows
     confirmed: bytes  # the plain retirement (first key) with its confirmation (second key)
+    revealed: bytes  # a hidden beneficiary, revealed (second key), its name non-ASCII
 
 
 def make_real_proofs(directory: Path) -> RealProofs:
@@ -62,10 +64,19 @@ def make_real_proofs(directory: Path) -> RealProofs:
         confirmations.confirm_retirement(ledger, retirement=plain,
                                          registry_ref="ART-RET-2025-0042 · São Paulo")
         confirmed = prove(plain)
+        secret = holdings.retire(ledger, holder="acme", batch=LEAF, quantity=7,
+                                 beneficiary=NON_ASCII, reason="hidden", claim_period="2025",
+                                 hidden_until=ledger.clock().date() + timedelta(days=30))
+        later = UnitOfWork(settings, clock=lambda: datetime.now(UTC) + timedelta(days=31))
+        try:
+            confirmations.reveal_due(later)
+        finally:
+            later.close()
+        revealed = prove(secret.retirement)
         second_key = setup.show_key(settings.keys).verifier_key
         trust = directory / "trust.json"
         setup.export_trust(settings.keys, path=trust)
     finally:
         ledger.close()
     return RealProofs(*first, after, reproved, first_key, second_key, trust.read_text(),
-                      confirmed)
+                      confirmed, revealed)

@@ -97,18 +97,24 @@ const ledgerVerify = (() => {
     ["blocks", "blocks"], ["reason", "str"], ["claim_period", "str"], ["retired_at", "str"],
     ["labels", "labels"], ["unit", "unit"], ["purpose", "str"], ["claim_type", "str"],
     ["consumption_country", "str"], ["consumption_period", "str"], ["public_note", "str"],
-    ["registry_ref", "str"],
+    ["registry_ref", "str"], ["revealed_beneficiary", "str"],
   ];
   /** Summary fields a proof may leave out (the model's `None` default: written not at all). */
   const OPTIONAL_SUMMARY_FIELDS = ["labels", "unit", "purpose", "claim_type",
-    "consumption_country", "consumption_period", "public_note", "registry_ref"];
-  /** The optional summary fields the retirement event itself says (registry_ref comes from the
-   * confirmation event: bundle.py _OPTIONAL_FIELDS). */
-  const EVENT_OPTIONAL_FIELDS = OPTIONAL_SUMMARY_FIELDS.filter((n) => n !== "registry_ref");
+    "consumption_country", "consumption_period", "public_note", "registry_ref",
+    "revealed_beneficiary"];
+  /** The optional summary fields the retirement event itself says (the others come from its
+   * later events: bundle.py _OPTIONAL_FIELDS). */
+  const EVENT_OPTIONAL_FIELDS = OPTIONAL_SUMMARY_FIELDS.filter(
+    (n) => n !== "registry_ref" && n !== "revealed_beneficiary");
   const CONFIRMED_TOPIC = "ledger.aggregates.retirement:Retirement.Confirmed";
+  const REVEALED_TOPIC = "ledger.aggregates.retirement:Retirement.Revealed";
+  /** The proof's later events, in schema order, and the topic each must have. */
+  const LATER = [["confirmation", CONFIRMED_TOPIC], ["revelation", REVEALED_TOPIC]];
+  const SALT = /^[0-9a-f]{32}$/;
   const UNITS = ["t", "kg"];
   const BUNDLE_FIELDS = ["format", "summary", "event", "leaf_index", "tree_size",
-    "inclusion_path", "checkpoint", "confirmation"];
+    "inclusion_path", "checkpoint", "confirmation", "revelation"];
 
   /** Refuse what the pydantic model refuses: `where` names the field as pydantic does. */
   const malformed = (where, what) => fail("proof_malformed", `\`${where}\`: ${what}`);
@@ -196,21 +202,21 @@ const ledgerVerify = (() => {
     return path.map((h, n) => matching(h, HASH_FIELD, `${where}.${n}`));
   }
 
-  /** ConfirmationProof: the confirmation's signed event, leaf index and inclusion path. */
-  function confirmationModel(value) {
+  /** LaterEvent: a later event's signed payload, leaf index and inclusion path. */
+  function laterModel(value, where) {
     if (value === undefined) return undefined;
-    const fields = fieldsOf(value, ["event", "leaf_index", "inclusion_path"], "confirmation");
-    const event = signedEventModel(fields.get("event"), "confirmation.");
+    const fields = fieldsOf(value, ["event", "leaf_index", "inclusion_path"], where);
+    const event = signedEventModel(fields.get("event"), `${where}.`);
     return {
       payload: event.payload,
       signature: event.signature,
-      leafIndex: intBetween(fields.get("leaf_index"), 0n, MAX_UINT64, "confirmation.leaf_index"),
-      inclusionPath: pathModel(fields.get("inclusion_path"), "confirmation.inclusion_path"),
+      leafIndex: intBetween(fields.get("leaf_index"), 0n, MAX_UINT64, `${where}.leaf_index`),
+      inclusionPath: pathModel(fields.get("inclusion_path"), `${where}.inclusion_path`),
     };
   }
 
   function bundleModel(value) {
-    const fields = fieldsOf(value, BUNDLE_FIELDS, "", ["confirmation"]);
+    const fields = fieldsOf(value, BUNDLE_FIELDS, "", ["confirmation", "revelation"]);
     if (fields.get("format") !== FORMAT) malformed("format", `expected ${repr(FORMAT)}`);
     const event = fieldsOf(fields.get("event"), ["payload", "signature"], "event");
     const payload = matching(event.get("payload"), BASE64_FIELD, "event.payload");
@@ -226,7 +232,8 @@ const ledgerVerify = (() => {
       treeSize: intBetween(fields.get("tree_size"), 1n, MAX_UINT64, "tree_size"),
       inclusionPath: path.map((h, n) => matching(h, HASH_FIELD, `inclusion_path.${n}`)),
       checkpoint: typed(fields.get("checkpoint"), "str", "checkpoint"),
-      confirmation: confirmationModel(fields.get("confirmation")),
+      confirmation: laterModel(fields.get("confirmation"), "confirmation"),
+      revelation: laterModel(fields.get("revelation"), "revelation"),
     };
   }
 
@@ -258,15 +265,14 @@ const ledgerVerify = (() => {
       .map(([name]) => [name, name === "blocks"
         ? b.summary.blocks.map(([first, last]) => object(["first", first], ["last", last]))
         : b.summary[name]]));
-    const c = b.confirmation;
-    const confirmation = c === undefined ? [] : [["confirmation", object(
-      ["event", object(["payload", c.payload], ["signature", c.signature])],
-      ["leaf_index", c.leafIndex], ["inclusion_path", c.inclusionPath])]];
+    const later = LATER.filter(([name]) => b[name] !== undefined).map(([name]) => [name, object(
+      ["event", object(["payload", b[name].payload], ["signature", b[name].signature])],
+      ["leaf_index", b[name].leafIndex], ["inclusion_path", b[name].inclusionPath])]);
     return `${dump(object(
       ["format", FORMAT], ["summary", summary],
       ["event", object(["payload", b.payload], ["signature", b.signature])],
       ["leaf_index", b.leafIndex], ["tree_size", b.treeSize],
-      ["inclusion_path", b.inclusionPath], ["checkpoint", b.checkpoint], ...confirmation,
+      ["inclusion_path", b.inclusionPath], ["checkpoint", b.checkpoint], ...later,
     ), "")}\n`;
   }
 
@@ -736,13 +742,30 @@ const ledgerVerify = (() => {
       ? `{'first': ${x[0]}, 'last': ${x[1]}}` : repr(x))).join(", ")}]`;
   }
 
-  function compareSummary(summary, fields, confirming) {
-    const signed = summaryOf(fields);
-    if (confirming !== undefined) {
-      const event = confirming.fields.get("event");
-      const ref = isObject(event) ? event.get("registry_ref") : undefined;
-      signed.registry_ref = ref === null ? undefined : ref;
+  /** A later event's field as Python reads it: a null or a missing one is None. */
+  function laterValue(later, name) {
+    if (later === undefined) return undefined;
+    const event = later.fields.get("event");
+    const value = isObject(event) ? event.get(name) : undefined;
+    return value === null ? undefined : value;
+  }
+
+  /** bundle.py commitment: SHA-256 over the salt's bytes and the UTF-8 name, hex; null for a
+   * salt of another shape or a name UTF-8 cannot write. */
+  async function commitment(name, salt) {
+    if (typeof salt !== "string" || typeof name !== "string" || !SALT.test(salt)
+        || LONE_SURROGATE.test(name)) {
+      return null;
     }
+    const bytes = Uint8Array.from(salt.match(/../g).map((h) => parseInt(h, 16)));
+    const digest = await sha256(concat(bytes, utf8.encode(name)));
+    return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function compareSummary(summary, fields, later) {
+    const signed = summaryOf(fields);
+    signed.registry_ref = laterValue(later.confirmation, "registry_ref");
+    signed.revealed_beneficiary = laterValue(later.revelation, "beneficiary");
     for (const [name] of SUMMARY_FIELDS) {
       if (!sameValue(summary[name], signed[name])) {
         fail("summary_mismatch", `field \`${name}\`: the signed event says ` +
@@ -757,7 +780,8 @@ const ledgerVerify = (() => {
   function retirementOf(bundle, checkpoint, key) {
     const s = bundle.summary;
     return {
-      retirementId: s.retirement_id, beneficiary: s.beneficiary, buyer: s.buyer,
+      retirementId: s.retirement_id, beneficiary: s.revealed_beneficiary === undefined ? s.beneficiary
+        : `${s.revealed_beneficiary} (revealed; signed as ${s.beneficiary})`, buyer: s.buyer,
       holder: s.holder, batch: s.batch, source: s.source,
       quantity: s.unit === "kg"
         ? `${s.quantity} kg (${s.quantity / 1000n}.${String(s.quantity % 1000n).padStart(3, "0")} t)`
@@ -794,10 +818,9 @@ const ledgerVerify = (() => {
         state.bundle = parseBundle(raw);
         state.payload = decodeBase64(state.bundle.payload);
         state.signature = decodeBase64(state.bundle.signature);
-        const c = state.bundle.confirmation;
-        if (c !== undefined) {
-          state.confirmed = [decodeBase64(c.payload), decodeBase64(c.signature)];
-        }
+        state.laterBytes = LATER.filter(([name]) => state.bundle[name] !== undefined)
+          .map(([name]) => [name, decodeBase64(state.bundle[name].payload),
+            decodeBase64(state.bundle[name].signature)]);
       },
       // 2. A trusted key signed the checkpoint (C2SP signed note; unknown keys' lines ignored).
       async () => {
@@ -815,40 +838,52 @@ const ledgerVerify = (() => {
         await verifyInclusion(await leafHash(state.payload), state.bundle.leafIndex,
           state.checkpoint.size, state.bundle.inclusionPath.map(decodeBase64),
           state.checkpoint.rootHash);
-        const c = state.bundle.confirmation;
-        if (c !== undefined) { // the confirmation too, under the same checkpoint
-          await verifyInclusion(await leafHash(state.confirmed[0]), c.leafIndex,
-            state.checkpoint.size, c.inclusionPath.map(decodeBase64), state.checkpoint.rootHash);
+        for (const [name, payload] of state.laterBytes) { // the later events too
+          const later = state.bundle[name];
+          await verifyInclusion(await leafHash(payload), later.leafIndex, state.checkpoint.size,
+            later.inclusionPath.map(decodeBase64), state.checkpoint.rootHash);
         }
       },
       // 5. The event's own signature, by a trusted key valid when the event was made.
       async () => {
         state.event = await openSignedEvent(state.payload, state.signature, trusted);
-        if (state.confirmed !== undefined) {
-          state.confirming = await openSignedEvent(state.confirmed[0], state.confirmed[1], trusted);
+        state.later = {};
+        for (const [name, payload, signature] of state.laterBytes) {
+          state.later[name] = await openSignedEvent(payload, signature, trusted);
         }
       },
       // 6. The event is a retirement.
-      () => {
+      async () => {
         const topic = state.event.fields.get("topic");
         if (topic !== RETIREMENT_TOPIC) {
           fail("not_a_retirement", `expected a ${RETIREMENT_TOPIC} event, found ${repr(topic)}`);
         }
-        if (state.confirming !== undefined) {
-          const its = state.confirming.fields;
-          if (its.get("topic") !== CONFIRMED_TOPIC) {
-            fail("not_its_confirmation",
-              `expected a ${CONFIRMED_TOPIC} event, found ${repr(its.get("topic"))}`);
+        for (const [name, topic] of LATER) {
+          if (state.later[name] === undefined) continue;
+          const its = state.later[name].fields;
+          if (its.get("topic") !== topic) {
+            fail("not_its_event", `expected a ${topic} event, found ${repr(its.get("topic"))}`);
           }
           if (its.get("originator_id") !== state.event.fields.get("originator_id")) {
-            fail("not_its_confirmation", "expected the confirmation of retirement " +
+            fail("not_its_event", "expected an event of retirement " +
               `${repr(state.event.fields.get("originator_id"))}, found one of ` +
               `${repr(its.get("originator_id"))}`);
+          }
+          if (name === "revelation") {
+            const said = its.get("event");
+            const recorded = state.event.fields.get("event");
+            const found = isObject(said)
+              ? await commitment(said.get("beneficiary"), said.get("salt")) : null;
+            const expected = isObject(recorded) ? recorded.get("beneficiary_commitment") : null;
+            if (found === null || found !== expected) {
+              fail("commitment_mismatch", "expected the revealed beneficiary and salt to hash " +
+                `to the retirement's commitment ${repr(expected ?? null)}, found ${repr(found)}`);
+            }
           }
         }
       },
       // 7. The summary says exactly what the signed event says, field for field.
-      () => compareSummary(state.bundle.summary, state.event.fields, state.confirming),
+      () => compareSummary(state.bundle.summary, state.event.fields, state.later),
     ];
     for (const [n, step] of steps.entries()) {
       const check = checks[n];
