@@ -78,14 +78,16 @@ def split_note(note: str | bytes) -> tuple[str, list[tuple[str, bytes, bytes]]]:
 
 
 def add_signatures(note: str, lines: Sequence[str]) -> str:
-    """``note`` with the signature ``lines`` (each ending in a newline) it does not hold yet
-    appended: the text and the signatures already there are unchanged."""
-    held = set(note[note.rfind("\n\n") + 2:].splitlines(keepends=True))
+    """``note`` with the signature ``lines`` (each ending in a newline) by keys it holds no
+    signature of yet appended: the text and the signatures already there are unchanged. A key
+    that signs again (a witness asked twice cosigns anew, with a new time) adds nothing."""
+    held = {_parse_signature_line(line)[:2]
+            for line in note[note.rfind("\n\n") + 2:].splitlines()}
     for line in (line.removesuffix("\n") + "\n" for line in lines):
-        _parse_signature_line(line[:-1])
-        if line not in held:
+        signer = _parse_signature_line(line[:-1])[:2]
+        if signer not in held:
             note += line
-            held.add(line)
+            held.add(signer)
     split_note(note)  # still a note: at most MAX_SIGNATURES lines
     return note
 

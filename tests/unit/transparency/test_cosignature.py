@@ -44,6 +44,17 @@ def test_a_cosignature_by_the_tests_witness_verifies_with_its_time() -> None:
     assert (found.witness, found.time.timestamp()) == (witness.name, 1_700_000_000)
 
 
+def test_a_witness_asked_again_adds_no_second_cosignature() -> None:
+    """Asked twice a second apart, a witness cosigns anew (another time, other bytes); the note
+    keeps one cosignature per witness key, the first."""
+    witness = SpecWitness()
+    first = add_signatures(NOTE, [witness.cosign(BODY, 1_700_000_000)])
+    again = add_signatures(first, [witness.cosign(BODY, 1_700_000_001)])
+    assert again == first
+    [found] = cosignatures(again, [parse_witness_key(witness.vkey)])
+    assert found.time.timestamp() == 1_700_000_000
+
+
 def test_ours_and_the_tests_witness_sign_the_same_bytes() -> None:
     key = Ed25519PrivateKey.generate()
     witness = SpecWitness(name="w.example/x", key=key)
