@@ -9,18 +9,13 @@ from typing import Any, TypeVar
 import click
 
 from ledger.aggregates.labels import VOCABULARY
-from ledger.cli.options import renders, with_unit
-from ledger.parsing import parse_day
+from ledger.cli.options import Day, renders, with_unit
 from ledger.usecases import labelling
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import LabelView
 
 F = TypeVar("F", bound=Callable[..., Any])
 VOCABULARY_HELP = "; ".join(f"{label}: {meaning}" for label, meaning in VOCABULARY.items())
-
-
-def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    return None if value is None else parse_day("--effective", value)
 
 
 def _options(command: F) -> F:
@@ -30,7 +25,7 @@ def _options(command: F) -> F:
                      help=VOCABULARY_HELP),
         click.option("--evidence", required=True,
                      help="What shows it: an authorisation letter, a registry notice, …"),
-        click.option("--effective", metavar="YYYY-MM-DD", callback=_day,
+        click.option("--effective", metavar="YYYY-MM-DD", type=Day(),
                      help="The day it takes effect [default: today]."),
     ]):
         command = option(command)

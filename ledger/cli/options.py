@@ -7,13 +7,14 @@ from __future__ import annotations
 import functools
 import secrets
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import click
 
 from ledger.cli.render import Keyed, emit
 from ledger.errors import StoreUnavailable
-from ledger.parsing import parse_seconds, parse_whole
+from ledger.parsing import parse_day, parse_seconds, parse_time, parse_whole
 from ledger.settings import Settings
 from ledger.store.location import store_errors
 from ledger.usecases.unit import open_unit
@@ -43,6 +44,30 @@ class Whole(click.ParamType[int]):
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         return parse_whole(_name(param), str(value), self.low, self.high)
+
+
+class Day(click.ParamType[date]):
+    """A calendar day YYYY-MM-DD (:func:`ledger.parsing.parse_day`)."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> date:
+        if isinstance(value, date):
+            return value
+        return parse_day(_name(param), str(value))
+
+
+class Time(click.ParamType[datetime]):
+    """An ISO 8601 time with its UTC offset (:func:`ledger.parsing.parse_time`)."""
+
+    name = "TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        return parse_time(_name(param), str(value))
 
 
 class Seconds(click.ParamType[float]):

@@ -6,17 +6,12 @@ from datetime import date
 
 import click
 
-from ledger.cli.options import amount, idempotent, renders, requires, with_unit
-from ledger.parsing import parse_day
+from ledger.cli.options import Day, amount, idempotent, renders, requires, with_unit
 from ledger.quantities import Amount
 from ledger.usecases import holdings
 from ledger.usecases.claim_data import CLAIM_TYPES, PURPOSES, Claim
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import RetirementView
-
-
-def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    return None if value is None else parse_day("--beneficiary-hidden-until", value)
 
 
 @click.command()
@@ -34,7 +29,7 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
 @click.option("--consumption-period", metavar="YYYY[-YYYY]",
               help="When the emissions happened.")
 @click.option("--public-note", help="A note shown publicly (at most 256 characters).")
-@click.option("--beneficiary-hidden-until", metavar="YYYY-MM-DD", callback=_day,
+@click.option("--beneficiary-hidden-until", metavar="YYYY-MM-DD", type=Day(),
               help="Keep the beneficiary out of everything published until then (at most 12 "
                    "months): the log holds a salted commitment; `ledger retirement reveal` "
                    "publishes the name once the day has come.")

@@ -6,15 +6,10 @@ from datetime import datetime
 
 import click
 
-from ledger.cli.options import renders, with_unit
-from ledger.parsing import parse_time
+from ledger.cli.options import Time, renders, with_unit
 from ledger.usecases import confirmations
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import RetirementView
-
-
-def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    return None if value is None else parse_time("--confirmed-at", value)
 
 
 @click.group()
@@ -28,7 +23,7 @@ def retirement() -> None:
 @click.option("--registry-ref", required=True,
               help="The registry's own id of the retirement (its retirement report's).")
 @click.option("--registry-url", help="Where the registry shows it (https://).")
-@click.option("--confirmed-at", metavar="TIME", callback=_time,
+@click.option("--confirmed-at", metavar="TIME", type=Time(),
               help="When the registry recorded it [default: now].")
 @renders()
 @with_unit()

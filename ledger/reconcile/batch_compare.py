@@ -157,12 +157,14 @@ def _state_difference(registry: State, ledger: State) -> DifferenceClass | None:
         return "status_mismatch"
     if ledger.status == "cancelled":
         return None  # a cancellation names no beneficiary
-    if registry.status != "active" and _name(registry.beneficiary) != _name(ledger.beneficiary):
+    named = beneficiary_key(registry.beneficiary), beneficiary_key(ledger.beneficiary)
+    if registry.status != "active" and named[0] != named[1]:
         return "beneficiary_mismatch"
     return None
 
 
-def _name(beneficiary: str | None) -> str | None:
+def beneficiary_key(beneficiary: str | None) -> str | None:
+    """A beneficiary as names are compared: whatever its case and spacing."""
     return None if beneficiary is None else " ".join(beneficiary.casefold().split())
 
 

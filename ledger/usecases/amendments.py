@@ -12,7 +12,7 @@ from ledger.documents import validate_issuance
 from ledger.errors import InvalidArgument
 from ledger.parsing import parse_whole
 from ledger.usecases.reads import current_document
-from ledger.usecases.rules import check_text
+from ledger.usecases.rules import MAX_EVIDENCE, check_text
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import AmendmentView
 
@@ -22,7 +22,6 @@ FIXED = frozenset({"source", "registry", "issuance_id", "serial_native", "serial
 """Fields no amendment changes: what identifies the batch and its serials (a wrong one is a
 withdrawal and a new issuance), the buffer the supply counts, and the labels (changed by
 `ledger label`)."""
-MAX_EVIDENCE = 1000
 
 
 def amend(uow: UnitOfWork, *, batch: str, field: str, value: str,

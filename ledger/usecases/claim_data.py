@@ -49,16 +49,23 @@ class Claim:
             country = country_code(country)
         period = self.consumption_period
         if period is not None:
-            match = PERIOD.fullmatch(period)
-            if match is None or (match[2] is not None and match[2] < match[1]):
-                raise InvalidArgument(f"--consumption-period: expected YYYY or YYYY-YYYY (the "
-                                      f"second not before the first), found {period!r}")
+            year_span("--consumption-period", period)
         if self.public_note is not None:
             check_free_text("--public-note", self.public_note, MAX_NOTE)
         return Claim(self.purpose, self.claim_type, country, period, self.public_note)
 
 
 NO_CLAIM = Claim()
+
+
+def year_span(option: str, text: str) -> tuple[int, int]:
+    """The first and last year of ``YYYY`` or ``YYYY-YYYY``; InvalidArgument naming
+    ``option`` otherwise."""
+    match = PERIOD.fullmatch(text)
+    if match is None or (match[2] is not None and match[2] < match[1]):
+        raise InvalidArgument(f"{option}: expected YYYY or YYYY-YYYY (the second not before "
+                              f"the first), found {text!r}")
+    return int(match[1]), int(match[2] or match[1])
 
 
 def country_code(text: str) -> str:

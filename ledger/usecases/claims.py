@@ -5,21 +5,22 @@ under open reservations), and three checks: retired within 12 months after the p
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from ledger.aggregates.reservation import Reservation
 from ledger.errors import ClaimFindings, InvalidArgument, LedgerError
 from ledger.projections import merkle_log
+from ledger.reconcile.batch_compare import beneficiary_key
 from ledger.serials.native import native_range
 from ledger.usecases import reads
+from ledger.usecases.claim_data import year_span
 from ledger.usecases.reservations import reservation_ids
 from ledger.usecases.unit import UnitOfWork
-from ledger.views import View
+from ledger.views import BatchView, View
 
-PERIOD = re.compile(r"((?:19|20|21)[0-9]{2})(?:-((?:19|20|21)[0-9]{2}))?", re.ASCII)
 KIND = {"LEAF": "reduction", "DAC": "removal"}
 """What a credit of each source stands for in a claim."""
 
@@ -58,19 +59,19 @@ def claims_report(uow: UnitOfWork, *, buyer: str, period: str,
                   catch_up: bool = True) -> ClaimsReport:
     """The claims report of ``buyer`` for ``period`` (YYYY or YYYY-YYYY): the retirements
     whose claim period falls in it."""
-    match = PERIOD.fullmatch(period)
-    if match is None or (match[2] is not None and match[2] < match[1]):
-        raise InvalidArgument(f"--period: expected YYYY or YYYY-YYYY, found {period!r}")
-    first, last = int(match[1]), int(match[2] or match[1])
+    first, last = year_span("--period", period)
     account = uow.load_account(buyer)
     retire_by = datetime(last + 2, 1, 1, tzinfo=UTC)  # 12 months after the period's end
     listed = reads.retired(uow, buyer=buyer, catch_up=catch_up).retirements
     rows: list[dict[str, Any]] = []
     problems: list[dict[str, str]] = []
+    batches: dict[str, BatchView] = {}  # read once however many retirements share one
     for row in listed:
         if not first <= int(row["claim_period"][:4]) <= last:
             continue
-        entry = _entry(uow, row)
+        if row["batch"] not in batches:
+            batches[row["batch"]] = reads.show_batch(uow, batch=row["batch"])
+        entry = _entry(uow, row, batches[row["batch"]])
         rows.append(entry)
         if entry["status"] == "reverted":
             continue
@@ -79,11 +80,10 @@ def claims_report(uow: UnitOfWork, *, buyer: str, period: str,
                         _totals(rows), _planned(uow, buyer), problems)
 
 
-def _entry(uow: UnitOfWork, row: dict[str, Any]) -> dict[str, Any]:
+def _entry(uow: UnitOfWork, row: dict[str, Any], batch: BatchView) -> dict[str, Any]:
     retirement = reads.show_retirement(uow, retirement=row["retirement"])
-    batch = reads.show_batch(uow, batch=row["batch"])
     try:
-        leaf = merkle_log.leaf_of(uow.db, uow.load_retirement(row["retirement"]).id, 1)
+        leaf = merkle_log.leaf_of(uow.db, UUID(row["retirement"]), 1)
     except LedgerError:
         leaf = None
     return {
@@ -115,14 +115,11 @@ def _checks(entry: dict[str, Any], name: str, retire_by: datetime) -> list[dict[
     if entry["status"] != "confirmed":
         found.append({**where, "check": "not_confirmed", "message": (
             f"expected confirmed by the registry, found {entry['status']}")})
-    if entry["beneficiary_hidden_until"] is None and _name(entry["beneficiary"]) != _name(name):
+    if entry["beneficiary_hidden_until"] is None \
+            and beneficiary_key(entry["beneficiary"]) != beneficiary_key(name):
         found.append({**where, "check": "beneficiary_differs", "message": (
             f"expected the beneficiary {name!r}, found {entry['beneficiary']!r}")})
     return found
-
-
-def _name(text: str) -> str:
-    return " ".join(text.casefold().split())
 
 
 def _totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

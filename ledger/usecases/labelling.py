@@ -10,11 +10,9 @@ from eventsourcing.domain import Aggregate
 from ledger.aggregates.batch import CreditBatch
 from ledger.aggregates.labels import VOCABULARY
 from ledger.errors import InvalidArgument
-from ledger.usecases.rules import check_text
+from ledger.usecases.rules import MAX_EVIDENCE, check_text
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import LabelView
-
-MAX_EVIDENCE = 1000
 
 
 def check_labels(option: str, labels: list[str]) -> list[str]:

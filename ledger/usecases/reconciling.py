@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
 from ledger.progress import Progress, silent
+from ledger.reconcile.batch_compare import beneficiary_key
 from ledger.reconcile.compare import reconcile as compare
 from ledger.reconcile.records import RegistryRecord
 from ledger.reconcile.report import Difference, ReconcileReport, Side
@@ -70,9 +71,8 @@ def _shown(records: list[RegistryRecord], blocks: list[list[int]],
     """The registry's reference for the serials when records retired for ``beneficiary``
     cover every block: its retirement id where it gives one, else its serial text; None when
     they do not cover them."""
-    name = " ".join(beneficiary.casefold().split())
-    mine = sorted((r for r in records
-                   if " ".join((r.beneficiary or "").casefold().split()) == name),
+    name = beneficiary_key(beneficiary)
+    mine = sorted((r for r in records if beneficiary_key(r.beneficiary or "") == name),
                   key=lambda r: r.first or 0)
     texts: list[str] = []
     for first, last in blocks:

@@ -15,11 +15,15 @@ from ledger.aggregates.retirement import Retirement
 from ledger.errors import InvalidArgument
 from ledger.usecases.labelling import required
 from ledger.usecases.reads import retirement_view
-from ledger.usecases.rules import check_idempotency_key, check_quantity, check_text, same_request
+from ledger.usecases.rules import (
+    MAX_EVIDENCE,
+    check_idempotency_key,
+    check_quantity,
+    check_text,
+    same_request,
+)
 from ledger.usecases.unit import UnitOfWork
 from ledger.views import RetirementView, ReversalView
-
-MAX_EVIDENCE = 1000
 
 
 def record_reversal(uow: UnitOfWork, *, batch: str, quantity: int, evidence: str,

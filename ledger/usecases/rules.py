@@ -59,6 +59,9 @@ def check_text(option: str, value: str, limit: int) -> None:
     check_free_text(option, value, limit)
 
 
+MAX_EVIDENCE = 1000
+"""The longest evidence text (a label, an amendment, a reversal)."""
+
 MAX_KEY_CHARS = 200
 
 
