@@ -353,13 +353,31 @@ class ProjectionStatus(View):
 
 
 @dataclass(frozen=True)
+class DayCounts(View):
+    """One UTC day's saves: commands that tried one, attempts, conflicts with other writers
+    retried, and saves given up (``concurrent_update``)."""
+
+    day: str
+    commands: int
+    attempts: int
+    conflicts: int
+    gave_up: int
+
+
+@dataclass(frozen=True)
 class StatusView(View):
-    """Every projection's status; its JSON is the list."""
+    """Every projection's status, and how saves went on the last days that had any
+    (:mod:`ledger.projections.save_counts`), newest first."""
 
     projections: list[ProjectionStatus]
+    saves: list[DayCounts] | None = None
+    """None where saves are not asked about (``ledger project``)."""
 
     def to_json(self) -> Any:
-        return [p.to_json() for p in self.projections]
+        shown: dict[str, Any] = {"projections": [p.to_json() for p in self.projections]}
+        if self.saves is not None:
+            shown["saves"] = [d.to_json() for d in self.saves]
+        return shown
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,16 @@ TIMESTAMPS = ("_created_on", "_modified_on")
 
 
 class LedgerSnapshot(Snapshot):
+    @classmethod
+    def take(cls, aggregate: Any) -> LedgerSnapshot:
+        """A snapshot made at the time of the last event it summarises, not when it is taken:
+        signed by the key that signed that event, it is inside that key's window even when a
+        rotation committed between the save and the snapshot."""
+        taken = super().take(aggregate)
+        return cls(originator_id=taken.originator_id,
+                   originator_version=taken.originator_version,
+                   timestamp=aggregate.modified_on, topic=taken.topic, state=taken.state)
+
     def mutate(self, _: None) -> BaseAggregate[Any]:
         state = dict(self.state)
         for name in TIMESTAMPS:

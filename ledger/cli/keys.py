@@ -43,9 +43,9 @@ def keys_show(settings: Settings) -> KeyView:
 def keys_rotate(uow: UnitOfWork, name: str | None) -> RotationView:
     """Make a new key; record the switch, signed by the old key; sign with the new one.
 
-    Best with writers stopped: a writer running meanwhile takes the new key at its next save,
-    but one saving in the very milliseconds of the switch may still sign with the old key
-    (the audit names such an event: key_not_valid)."""
+    Writers may keep running: a save that finds the key rotated under it, inside its own
+    transaction, takes the new key and is decided again, so no event is signed by a key
+    outside its window."""
     return setup.rotate_key(uow, name=name)
 
 

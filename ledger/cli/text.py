@@ -213,7 +213,14 @@ def _(result: RetirementsView) -> str:
 def _(result: StatusView) -> str:
     rows = [[p.projection, "not built" if p.position is None else p.position, p.head, p.lag]
             for p in result.projections]
-    return table(["projection", "position", "head", "lag"], rows)
+    shown = table(["projection", "position", "head", "lag"], rows)
+    if result.saves is None:
+        return shown
+    if not result.saves:
+        return shown + "\n\nsaves: none in the last 7 days"
+    return shown + "\n\nsaves, last 7 days (UTC):\n" + table(
+        ["day", "commands", "attempts", "conflicts retried", "given up"],
+        [[d.day, d.commands, d.attempts, d.conflicts, d.gave_up] for d in result.saves])
 
 
 @text_of.register

@@ -3,15 +3,23 @@
 A key directory holds ``operator.key`` (the current private key, PEM, mode 0600),
 ``trust.json`` (every public key the operator has used, with its validity window) and
 ``signed-checkpoint`` (the latest checkpoint the key signed, 0600: the signer's memory, outside
-the store). Private keys are never printed or logged; a private key file readable by group or
-others is refused, and so is a trust list or key directory that they can write.
+the store), and ``rotation.lock``, which a rotation holds from staging the next key to
+installing it, so that no other process reads the directory half rotated or takes a live
+rotation's staged key for an abandoned one. Private keys are never printed or logged; a
+private key file readable by group or others is refused, and so is a trust list or key
+directory that they can write.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import stat
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -35,6 +43,7 @@ PRIVATE_KEY_FILE = "operator.key"
 STAGED_KEY_FILE = "operator.next.key"
 TRUST_FILE = "trust.json"
 SIGNED_CHECKPOINT_FILE = "signed-checkpoint"
+ROTATION_LOCK_FILE = "rotation.lock"
 DEFAULT_KEY_NAME = "carbon-ledger"
 
 
@@ -198,15 +207,23 @@ def write_private_key(path: Path, private_key: Ed25519PrivateKey) -> None:
 
 def write_owner_only(path: Path, data: bytes) -> None:
     """Write a file only its owner may read (mode 0600), atomically and durably: a new file
-    replaces the old, and it is on disk before this returns."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)  # a stale file would keep its own mode
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    replaces the old, and it is on disk before this returns. The temporary file is new and
+    named for this write alone, so a stale one (whatever its mode) or a concurrent writer's
+    is never reused."""
+    _write_atomically(path, data)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:  # mkstemp: O_EXCL, mode 0600
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def read_private_key(path: Path) -> Ed25519PrivateKey:
@@ -221,9 +238,8 @@ def read_private_key(path: Path) -> Ed25519PrivateKey:
 def write_trust(path: Path, current: str | None, keys: list[TrustedKey]) -> None:
     """Write a trust list atomically: the current key id and every key with its window."""
     body = {"current": current, "keys": [k.to_dict() for k in keys]}
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(body, indent=2) + "\n")
-    os.replace(tmp, path)
+    _write_atomically(path, (json.dumps(body, indent=2) + "\n").encode("utf-8"))
+    path.chmod(0o644)  # public keys: readable by verifiers, writable by the owner alone
 
 
 MAX_TRUST_BYTES = 1024 * 1024
@@ -336,6 +352,29 @@ class KeyDirectory:
                 )
         return Keyring(signer=signer, trusted=trusted)
 
+    @contextmanager
+    def rotation_lock(self) -> Iterator[None]:
+        """Hold the directory's rotation lock: an exclusive ``flock`` between processes
+        (released when the process dies, so a crashed rotation never holds it), a lock
+        between threads, re-entrant within a thread."""
+        with _LOCKS_GUARD:
+            lock = _LOCKS.setdefault(self.path, threading.RLock())
+        with lock:
+            depth = _DEPTH.get(self.path, 0)
+            _DEPTH[self.path] = depth + 1
+            try:
+                if depth:
+                    yield
+                    return
+                fd = os.open(self.path / ROTATION_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                    yield
+                finally:
+                    os.close(fd)  # releases the flock
+            finally:
+                _DEPTH[self.path] = depth
+
     @property
     def staged_key_path(self) -> Path:
         """Where a rotation keeps the next private key until the log records the switch."""
@@ -373,6 +412,12 @@ class KeyDirectory:
             os.replace(self.staged_key_path, self.private_key_path)
         elif Signer(new.name, read_private_key(self.private_key_path)).key_id != new.key_id:
             write_private_key(self.private_key_path, new.private_key)
+
+
+_LOCKS: dict[Path, threading.RLock] = {}
+_DEPTH: dict[Path, int] = {}
+"""How deep the thread holding a key directory's rotation lock is in it."""
+_LOCKS_GUARD = threading.Lock()
 
 
 def rotated(keys: list[TrustedKey], new: TrustedKey, switch_at: datetime) -> list[TrustedKey]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import typing
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -28,7 +29,7 @@ from ledger.signing.envelope import (
     payload_digest,
     seal,
 )
-from ledger.signing.keys import Keyring
+from ledger.signing.keys import Keyring, TrustedKey
 
 HEADS_CACHE_SIZE = 100_000
 
@@ -38,6 +39,9 @@ class SigningMapper(Mapper[UUID]):
 
     keyring: Keyring
     recorder: AggregateRecorder | None = None
+    refresh_keys: Callable[[], Keyring] | None = None
+    """Reads the key directory again: an event signed by a key this mapper does not know may
+    come from a rotation another process made since the keys were read."""
 
     def __init__(self, *args: Any, keyring: Keyring, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -83,7 +87,7 @@ class SigningMapper(Mapper[UUID]):
         except ValueError as e:
             raise SignatureInvalid(f"{where(stored_event)}: expected a signed envelope, found {e}"
                                    ) from None
-        key = self.keyring.key(envelope.key_id)
+        key = self._key(envelope.key_id)
         if not key.verify(envelope.signature, envelope.payload):
             raise SignatureInvalid(
                 f"{where(stored_event)}: signature by key {key.key_id} does not verify")
@@ -111,6 +115,13 @@ class SigningMapper(Mapper[UUID]):
             )
         self._remember(originator_id, version, envelope.digest)
         return envelope
+
+    def _key(self, key_id: str) -> TrustedKey:
+        """The trusted key ``key_id``; a key unknown here is looked for once more in the key
+        directory (which sets this mapper's keyring) before it is refused."""
+        if key_id not in self.keyring.trusted and self.refresh_keys is not None:
+            self.refresh_keys()
+        return self.keyring.key(key_id)
 
     def forget(self, originator_ids: typing.Iterable[UUID]) -> None:
         """Drop cached links for aggregates whose save failed."""

@@ -24,6 +24,7 @@ from ledger.aggregates.snapshot import LedgerSnapshot
 from ledger.errors import ChainBroken, LedgerError
 from ledger.signing.keys import Keyring
 from ledger.signing.mapper import SigningMapper
+from ledger.store.key_guard import KeyGuard
 from ledger.store.location import PG_TCP_SETTINGS, StoreLocation
 
 A = TypeVar("A", bound=Aggregate)
@@ -48,6 +49,9 @@ class EventStore(Application[UUID]):
         super().__init__(env)
         if isinstance(self.mapper, SigningMapper):
             self.mapper.recorder = self.recorder
+        self.guard = KeyGuard()
+        """What every save checks inside its transaction: no key out of force signs."""
+        self.guard.install(self.recorder)
 
     def construct_factory(self, env: Any) -> Any:
         """On PostgreSQL, TCP keepalives and bounded waits (:mod:`ledger.store.bounded`) on

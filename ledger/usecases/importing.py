@@ -149,6 +149,7 @@ def commit(uow: UnitOfWork, chunk: list[tuple[int, ops.Op]], report: ImportRepor
         report.operations += len(chunk)
         report.transactions += 1
         return
+    uow.saves.gave_up += 1
     raise ConcurrentUpdate(f"line {chunk[0][0]}: expected to commit lines {chunk[0][0]}-"
                            f"{chunk[-1][0]} within {MAX_ATTEMPTS} attempts, found conflicts")
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from ledger.errors import NotFound
 from ledger.progress import Progress, silent
+from ledger.projections import save_counts
 from ledger.projections.registry import PROJECTIONS
 from ledger.projections.runner import CHUNK_SIZE, Decoder, Runner, read_position
 from ledger.projections.runner import catch_up as run_catch_up
@@ -55,9 +56,10 @@ def project(uow: UnitOfWork, *, names: Sequence[str] = tuple(PROJECTIONS), rebui
 
 
 def status(uow: UnitOfWork) -> StatusView:
-    """Each projection's position, the log's head, and the lag."""
+    """Each projection's position, the log's head, and the lag; how saves went lately."""
     head = uow.events.head()
-    return StatusView([position(uow, name, head) for name in PROJECTIONS])
+    return StatusView([position(uow, name, head) for name in PROJECTIONS],
+                      save_counts.recent(uow.db, uow.clock().date()))
 
 
 def position(uow: UnitOfWork, name: str, head: int) -> ProjectionStatus:

@@ -12,11 +12,12 @@ from eventsourcing.domain import Aggregate
 from ledger import ids
 from ledger.aggregates.account import Account
 from ledger.aggregates.operator import Operator
-from ledger.errors import InvalidArgument, KeyExists, KeyNotFound
+from ledger.errors import ConcurrentUpdate, InvalidArgument, KeyExists, KeyNotFound
 from ledger.settings import Settings
 from ledger.signing.c2sp import is_valid_name
 from ledger.signing.keys import DEFAULT_KEY_NAME, KeyDirectory, Signer
 from ledger.store.events import holds_events
+from ledger.store.key_guard import Rotation
 from ledger.usecases.rules import check_handle, check_text
 from ledger.usecases.unit import UnitOfWork, open_unit
 from ledger.views import InitView, KeyView, RotationView, TrustExportView
@@ -104,7 +105,9 @@ def export_trust(keys: KeyDirectory, *, path: Path) -> TrustExportView:
 
 def rotate_key(uow: UnitOfWork, *, name: str | None = None) -> RotationView:
     """Switch to a new key: stage it on disk, record the switch signed by the old key, then
-    sign with the new one. Stop other writers while rotating.
+    sign with the new one. Writers may run meanwhile: each save checks in its transaction
+    that its key is still in force, and the rotation that no event made after its switch
+    time was saved before it (:mod:`ledger.store.key_guard`).
 
     A rotation cut off after staging leaves the log unchanged and the staged key is dropped;
     one cut off after the log recorded the switch is finished the next time the ledger is
@@ -118,20 +121,30 @@ def rotate_key(uow: UnitOfWork, *, name: str | None = None) -> RotationView:
     check_key_name(new.name)
     if new.key_id in uow.keyring.trusted:
         raise KeyExists(f"key {new.key_id}: expected a new key, found it already trusted")
-    keys.stage_key(new)
 
     def decide() -> tuple[list[Aggregate], Operator]:
+        if uow.keyring.require_signer().key_id != old.key_id:
+            raise ConcurrentUpdate(f"expected key {old.key_id} in force, found it rotated by "
+                                   "another process meanwhile; see `ledger keys show`")
         operator = uow.load_operator()
+        head_before = uow.events.head()
         # Event timestamps come from the library's clock, so the switch must too: every
         # event the old key signed so far is at or before it.
         switch_at = Operator.KeyRotated.create_timestamp()
+        uow.events.guard.rotation = Rotation(head_before, switch_at)
         operator.rotate_key(old.key_id, new.public.verifier_key, switch_at)
         return [operator], operator
 
-    rotated = uow.atomically(decide)
-    assert rotated.key_switched_at is not None
-    keys.install_rotation(new, rotated.key_switched_at)
-    uow.events.use_keyring(keys.keyring())
+    with keys.rotation_lock():  # no other process reads the directory half rotated
+        keys.stage_key(new)
+        try:
+            rotated = uow.atomically(decide)
+        finally:
+            uow.events.guard.rotation = None
+        assert rotated.key_switched_at is not None
+        keys.install_rotation(new, rotated.key_switched_at)
+        uow.events.use_keyring(keys.keyring())
+        uow.events.guard.operator_version = rotated.version
     return RotationView(old.key_id, new.key_id, new.public.verifier_key,
                         rotated.key_switched_at)
 

@@ -44,11 +44,14 @@ from ledger.errors import (
     RetirementNotFound,
     UnknownKey,
 )
+from ledger.projections import save_counts
 from ledger.projections.connect import open_database
 from ledger.projections.database import Database
 from ledger.settings import Settings
 from ledger.signing.keys import Keyring
+from ledger.signing.mapper import SigningMapper
 from ledger.store.events import EventStore
+from ledger.store.key_guard import KeyRotatedMeanwhile
 from ledger.store.location import read_only_store, store_errors
 
 T = TypeVar("T")
@@ -98,6 +101,7 @@ class UnitOfWork:
                  create: bool = False) -> None:
         self.settings = settings
         self.saves = Saves()
+        self._saves_counted = False
         self.location = settings.location
         self.sign = sign
         self.create = create
@@ -106,8 +110,6 @@ class UnitOfWork:
         self._db: Database | None = None
         self._read_only: bool | None = None
         self._pending: dict[UUID, Aggregate] | None = None
-        self._operator_version = 0
-        """The operator aggregate's version when this unit last checked its key in force."""
 
     # --- what it composes ------------------------------------------------------------------
 
@@ -122,8 +124,10 @@ class UnitOfWork:
             with store_errors(self.location):
                 self._events = self.event_store(self.location.env(create_tables=self.create),
                                           keys.keyring(with_signer=self.sign))
-            if self.sign and keys.staged_key_exists() and not self.read_only:
-                self._finish_interrupted_rotation()  # the primary's to finish, not a standby's
+            if isinstance(self._events.mapper, SigningMapper):  # (a benchmark's may not sign)
+                self._events.mapper.refresh_keys = self._reload_keys
+            if self.sign and keys.staged_key_exists():
+                self._reload_keys()  # a rotation to finish
             if self.sign:
                 self._check_signer_in_force()
         return self._events
@@ -154,11 +158,17 @@ class UnitOfWork:
         return self.events.keyring
 
     def close(self) -> None:
-        """Close whatever was opened."""
+        """Add this unit's saves to the day's counts (``ledger status``), if it tried any;
+        close whatever was opened. Closing again does nothing."""
+        if self.saves.attempts and not self._saves_counted:
+            self._saves_counted = True
+            save_counts.add(self.db, self.clock().date(), self.saves.attempts,
+                            self.saves.conflicts, self.saves.gave_up)
         if self._events is not None:
             self._events.close()
         if self._db is not None:
             self._db.close()
+        self._events, self._db = None, None
 
     # --- loads -----------------------------------------------------------------------------
 
@@ -233,10 +243,11 @@ class UnitOfWork:
         for attempt in range(MAX_ATTEMPTS):
             changed, result = decide()
             self.saves.attempts += 1
-            if self._key_rotated_meanwhile():
-                continue  # decided again, its events made after the switch, the new key signs
             try:
                 self.events.record(changed)
+            except KeyRotatedMeanwhile:
+                self._take_rotated_keys()
+                continue  # decided again, its events made after the switch, the new key signs
             except RecordConflictError:
                 self.saves.conflicts += 1
                 if time.monotonic() - started > MAX_RETRY_S:
@@ -264,43 +275,42 @@ class UnitOfWork:
             yield
         finally:
             self._pending = None
-        if self._key_rotated_meanwhile():
-            raise RecordConflictError("the operator's key was rotated meanwhile")
-        self.events.record([a for a in pending.values() if a.pending_events])
+        self.saves.attempts += 1
+        try:
+            self.events.record([a for a in pending.values() if a.pending_events])
+        except KeyRotatedMeanwhile:
+            self._take_rotated_keys()
+            raise
+        except RecordConflictError:
+            self.saves.conflicts += 1
+            raise
 
-    def _key_rotated_meanwhile(self) -> bool:
-        """Whether another process rotated the operator's key since this unit took its keys:
-        then the key directory's keys are taken (a rotation cut off there is finished), and
-        the save is decided again so that no event is signed by a key no longer in force.
-        ``unknown_key`` when the key directory does not hold the key in force.
-
-        One indexed read a save (an operator event newer than the one seen). What is left: a
-        rotation recorded between this check and the save's COMMIT (milliseconds) still lets
-        that one save be signed by the key just retired; the audit finds it
-        (``key_not_valid``)."""
-        signer = self.keyring.signer
-        if signer is None or not self.events.recorder.select_events(
-                ids.OPERATOR_ID, gt=self._operator_version, limit=1):
-            return False  # the operator's aggregate has no event this unit has not seen
-        operator = self.find(Operator, ids.OPERATOR_ID)
-        if operator is None:
-            return False
-        self._operator_version = operator.version
-        if operator.verifier_keys[-1] == signer.public.verifier_key:
-            return False
-        keys = self.settings.keys
-        self.events.use_keyring(keys.keyring())
-        if keys.staged_key_exists():
-            self._finish_interrupted_rotation()
-        self._check_signer_in_force()
+    def _take_rotated_keys(self) -> None:
+        """Another process rotated the operator's key since this unit took its keys (the
+        save's transaction found it, :mod:`ledger.store.key_guard`): take the key directory's
+        keys, so that the save decided again is signed by the key in force. ``unknown_key``
+        when the key directory does not hold that key."""
+        self._reload_keys()
+        self._check_signer_in_force(reload=False)
         self.saves.conflicts += 1
-        return True
 
-    def _check_signer_in_force(self) -> None:
+    def _reload_keys(self) -> Keyring:
+        """Read the key directory again, under its rotation lock (so not halfway through
+        another process's rotation), finishing or dropping a rotation cut off there (the
+        primary's to finish, not a standby's, and only by a unit that signs)."""
+        keys = self.settings.keys
+        with keys.rotation_lock():
+            if self.sign and keys.staged_key_exists() and not self.read_only:
+                self._finish_interrupted_rotation()
+            self.events.use_keyring(keys.keyring(with_signer=self.sign))
+        return self.events.keyring
+
+    def _check_signer_in_force(self, *, reload: bool = True) -> None:
         """Refuse to write with any key but the one in force at the log's head: the key the
         log's first event (Operator.Registered) names, or the last KeyRotated switched to
         (each signed by the key before it). Any other key would write events the log's keys
-        never vouched for."""
+        never vouched for. With ``reload``, a key directory read just before another
+        process's rotation is read once more first."""
         signer = self.keyring.signer
         if signer is None:
             return  # nothing can be written: a write fails with key_not_found
@@ -310,9 +320,13 @@ class UnitOfWork:
                 raise UnknownKey("expected the log to start with the operator's registration "
                                  "naming its key, found events without it")
             return  # an empty log: `ledger init` registers this key as the operator's
-        self._operator_version = operator.version
+        self.events.guard.operator_version = operator.version
         in_force = operator.verifier_keys[-1]
         if signer.public.verifier_key != in_force:
+            if reload:
+                self._reload_keys()
+                self._check_signer_in_force(reload=False)
+                return
             raise UnknownKey(
                 f"{self.settings.keys.private_key_path}: expected the key in force at the "
                 f"log's head ({in_force}), found key {signer.key_id}: it may not write to "
@@ -320,8 +334,9 @@ class UnitOfWork:
             )
 
     def _finish_interrupted_rotation(self) -> None:
-        """A key rotation stopped between its steps: finish it if the log recorded the switch
-        to the staged key, or drop the staged key if it did not."""
+        """A key rotation stopped between its steps (the caller holds the rotation lock, so
+        none is running): finish it if the log recorded the switch to the staged key, or drop
+        the staged key if it did not."""
         keys = self.settings.keys
         staged = keys.staged_signer()
         operator = self.load_operator()

@@ -3,11 +3,16 @@ cut off at any step, the next opening of the ledger finishes it or undoes it."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger.aggregates.snapshot import LedgerSnapshot
 from ledger.audit.run import audit
 from ledger.settings import Settings
+from ledger.signing.envelope import open_envelope
 from ledger.signing.keys import KeyDirectory, Signer
 from ledger.usecases import holdings, minting, projecting, reads, reservations, setup
 from ledger.usecases.unit import UnitOfWork
@@ -148,3 +153,108 @@ def test_a_checkpoint_is_signed_only_by_the_key_in_force(
             sign_head(stale)
     finally:
         stale.close()
+
+
+def retire_one(unit: UnitOfWork) -> None:
+    holdings.retire(unit, holder="acme", batch=LEAF, quantity=1, beneficiary="Acme",
+                    reason="claim", claim_period="2025")
+
+
+def signer_of_last_event(settings: Settings) -> str:
+    """The key id that signed the newest event of the log."""
+    reader = UnitOfWork(settings, sign=False)
+    try:
+        recorder = reader.events.recorder
+        last = recorder.select_notifications(start=reader.events.head(), limit=1)[0]
+        return open_envelope(last.state).key_id
+    finally:
+        reader.close()
+
+
+def test_a_rotation_committed_after_a_writer_decided_after_its_switch_makes_the_writer_decide_again(
+    ledger: UnitOfWork, settings: Settings
+) -> None:
+    """The race a check before the save left open: the rotation takes its switch time, a
+    writer holding the old key decides (its events made after the switch), the rotation
+    commits, then the writer saves. The writer's transaction finds the operator's key changed
+    and rolls back; decided again, its events are signed by the new key."""
+    history(ledger)
+    writer = UnitOfWork(settings)
+    assert writer.keyring.require_signer()  # takes its keys now
+    save_rotation = ledger.events.record
+    save_write = writer.events.record
+    order: list[str] = []
+
+    def writer_saves(changed: list[Any]) -> None:
+        if not order:
+            order.append("rotation commits")
+            save_rotation(rotation_changes)
+        order.append("writer saves")
+        save_write(changed)
+
+    def rotation_saves(changed: list[Any]) -> None:
+        nonlocal rotation_changes
+        if order:
+            return  # already committed by the interleaving above
+        rotation_changes = changed
+        retire_one(writer)  # decides now, after the switch time was taken
+
+    rotation_changes: list[Any] = []
+    writer.events.record = writer_saves  # type: ignore[method-assign]
+    ledger.events.record = rotation_saves  # type: ignore[method-assign]
+    try:
+        rotated = setup.rotate_key(ledger)
+    finally:
+        ledger.events.record = save_rotation  # type: ignore[method-assign]
+        writer.close()
+    assert order == ["rotation commits", "writer saves", "writer saves"]  # refused, then again
+    assert writer.saves.conflicts == 1
+    assert signer_of_last_event(settings) == rotated.new_key_id
+    audit_is_clean(settings)
+
+
+def test_an_event_made_after_the_switch_saved_before_the_rotation_makes_the_rotation_decide_again(
+    ledger: UnitOfWork, settings: Settings
+) -> None:
+    """The other order: the rotation takes its switch time, a writer holding the old key
+    decides and commits first (the operator's key still in force for it), then the rotation
+    saves. The rotation's transaction finds an event made after its switch time and rolls
+    back; decided again, its switch time is after every event the old key signed."""
+    history(ledger)
+    writer = UnitOfWork(settings)
+    assert writer.keyring.require_signer()
+    save_rotation = ledger.events.record
+    attempts: list[datetime] = []
+
+    def rotation_saves(changed: list[Any]) -> None:
+        attempts.append(ledger.events.guard.rotation.switch_at)  # type: ignore[union-attr]
+        if len(attempts) == 1:
+            retire_one(writer)  # made after the switch time, committed before the rotation
+        save_rotation(changed)
+
+    ledger.events.record = rotation_saves  # type: ignore[method-assign]
+    try:
+        rotated = setup.rotate_key(ledger)
+    finally:
+        ledger.events.record = save_rotation  # type: ignore[method-assign]
+        writer.close()
+    assert len(attempts) == 2 and rotated.switch_at == attempts[1] > attempts[0]
+    assert ledger.saves.conflicts == 1
+    audit_is_clean(settings)
+
+
+def test_a_snapshot_taken_after_a_rotation_is_inside_its_signers_window(
+    ledger: UnitOfWork, settings: Settings
+) -> None:
+    """A snapshot is stamped with its last event's time, not the time it is taken: one taken
+    just after another process's rotation, signed by the key that signed that event, still
+    verifies."""
+    history(ledger)
+    writer = UnitOfWork(settings)
+    try:
+        batch = writer.load_batch(LEAF)
+        setup.rotate_key(ledger)
+        snapshot = LedgerSnapshot.take(batch)
+        assert snapshot.timestamp == batch.modified_on < ledger.load_operator().key_switched_at
+    finally:
+        writer.close()

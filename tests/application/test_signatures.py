@@ -163,8 +163,8 @@ class TestRotation:
         forger = fresh(settings, clock)
         forger.keyring.signer = old_signer
         # An attacker's own code, holding the retired key: not through the ledger's check
-        # that the key is still in force before each save (test_key_rotation.py).
-        forger._key_rotated_meanwhile = lambda: False  # type: ignore[method-assign]
+        # that the key is still in force in each save (test_key_rotation.py).
+        forger.events.guard.operator_version = None
         holdings.transfer(forger, sender="acme", recipient="operator", batch=LEAF, quantity=1)
         forger.close()
         error = load_fails(settings, clock)

@@ -196,3 +196,20 @@ def test_the_cli_on_postgresql_from_init_to_retirement(run, pg_url: str, tmp_pat
                   "--beneficiary", "Acme", "--reason", "claim", "--claim-period", "2026",
                   "--json", *keys)
     assert retired.code == 0 and retired.json()["quantity"] == 7
+
+
+def test_status_counts_the_saves_of_every_write_command(ready) -> None:  # type: ignore[no-untyped-def]
+    run = ready
+    before = run("status", "--json").json()["saves"]
+    assert run("reserve", "--buyer", "acme", "--quantity", "3", "--batch", LEAF).code == 0
+    assert run("balance", "acme").code == 0  # reads count nothing
+    after = run("status", "--json").json()["saves"]
+    today = after[0]
+    assert set(today) == {"day", "commands", "attempts", "conflicts", "gave_up"}
+    earlier = before[0] if before and before[0]["day"] == today["day"] else \
+        {"commands": 0, "attempts": 0, "conflicts": 0, "gave_up": 0}
+    assert today["commands"] == earlier["commands"] + 1
+    assert today["attempts"] == earlier["attempts"] + 1
+    assert (today["conflicts"], today["gave_up"]) == (earlier["conflicts"], 0)
+    shown = run("status").out
+    assert "saves, last 7 days (UTC):" in shown and "conflicts retried" in shown

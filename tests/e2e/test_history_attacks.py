@@ -123,7 +123,7 @@ def test_init_with_another_key_directory_creates_no_key_and_a_stray_key_writes_n
 ) -> None:
     cli = on(run, settings)
     signed_history(cli, tmp_path)
-    head = cli("status", "--json").json()[0]["head"]
+    head = cli("status", "--json").json()["projections"][0]["head"]
     other = Settings(settings.location.url, str(tmp_path / "other-keys"))
     stray = on(run, other)
     refused = stray("init", "--json")
@@ -136,4 +136,4 @@ def test_init_with_another_key_directory_creates_no_key_and_a_stray_key_writes_n
                      "--claim-period", "2025"), ("checkpoint",)):
         written = stray(*command, "--json")
         assert (written.code, written.json()["error"]["code"]) == (5, "unknown_key"), command
-    assert cli("status", "--json").json()[0]["head"] == head
+    assert cli("status", "--json").json()["projections"][0]["head"] == head

@@ -34,7 +34,7 @@ def cli(run: Run, settings: Settings) -> Run:
 
 
 def head(cli: Run) -> int:
-    return int(cli("status", "--json").json()[0]["head"])
+    return int(cli("status", "--json").json()["projections"][0]["head"])
 
 
 def refused(cli: Run, *args: str | Path) -> dict[str, Any]:

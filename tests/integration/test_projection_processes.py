@@ -131,11 +131,11 @@ def test_queries_catch_up_first_and_no_catch_up_reads_the_rows_as_they_are(
     minting.mint(ledger, document=issuance(first=1, last=100))
     open_buyers(ledger, "acme")
     head = ledger.events.recorder.max_notification_id()
-    assert cli("project") == [{"projection": n, "position": head, "head": head, "lag": 0}
-                              for n in PROJECTIONS]
+    assert cli("project") == {"projections": [
+        {"projection": n, "position": head, "head": head, "lag": 0} for n in PROJECTIONS]}
     reservations.reserve(ledger, buyer="acme", quantity=10, batch="ART:ART102-2021-11")
     assert cli("balance", "acme", "--no-catch-up") == {"holder": "acme", "batches": []}
-    assert [r["lag"] for r in cli("status")] == [2] * len(PROJECTIONS)
+    assert [r["lag"] for r in cli("status")["projections"]] == [2] * len(PROJECTIONS)
     assert cli("balance", "acme")["batches"] == [
         {"batch": "ART:ART102-2021-11", "available": 0, "reserved": 10, "retired": 0,
          "cancelled": 0, "unit": "t"}]
@@ -143,5 +143,5 @@ def test_queries_catch_up_first_and_no_catch_up_reads_the_rows_as_they_are(
                                                  "reserved": 10, "held": 0, "retired": 0,
                                                  "cancelled": 0, "buffer": 5, "reversed": 0,
                                                  "unit": "t"}]
-    assert cli("project", "supply", "--rebuild")[0]["lag"] == 0
+    assert cli("project", "supply", "--rebuild")["projections"][0]["lag"] == 0
     assert cli("retirements", "--buyer", "acme")["retirements"] == []

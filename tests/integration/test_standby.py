@@ -96,8 +96,8 @@ def key_directory(path: Path) -> dict[str, str]:
 
 
 def head(cli: Cli) -> int:
-    status: list[dict[str, int]] = ok(cli("status", "--json")).json()
-    return status[0]["head"]
+    status: dict[str, list[dict[str, int]]] = ok(cli("status", "--json")).json()
+    return status["projections"][0]["head"]
 
 
 def test_a_hot_standby_serves_every_read_and_proofs_byte_identical_to_the_primarys(

@@ -80,9 +80,11 @@ def prepare(settings: Settings, workers: int, serials: int) -> None:
 
 
 def run_workers(
-    settings: Settings, workers: int, operations: int, where: Path, seed: int, timeout_s: float
+    settings: Settings, workers: int, operations: int, where: Path, seed: int, timeout_s: float,
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[list[dict[str, Any]], float]:
-    """Start ``workers`` processes, release them together, wait; their records and the time."""
+    """Start ``workers`` processes, release them together, run ``meanwhile`` (if given) while
+    they work, wait; their records and the time."""
     processes: list[tuple[subprocess.Popen[str], Path]] = []
     try:
         for i in range(workers):
@@ -105,6 +107,8 @@ def run_workers(
             assert process.stdin is not None
             process.stdin.write("go\n")
             process.stdin.flush()
+        if meanwhile is not None:
+            meanwhile()
         for process, _ in processes:
             process.wait(timeout_s)
         seconds = time.perf_counter() - started

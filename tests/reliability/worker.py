@@ -78,7 +78,7 @@ class Worker:
         try:
             getattr(self, choice)()
         except LedgerError as e:
-            self.record({"op": choice, "error": e.code})
+            self.record({"op": choice, "error": e.code, "message": e.message})
         except Exception:
             self.record({"op": choice, "crash": traceback.format_exc()})
 
