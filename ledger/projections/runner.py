@@ -28,6 +28,8 @@ from ledger.progress import Progress, silent
 from ledger.projections.database import Database as Database
 from ledger.projections.database import SQLiteDatabase as SQLiteDatabase
 from ledger.projections.database import not_built
+from ledger.signing.batch import SignatureChecks
+from ledger.signing.mapper import SigningMapper, domain_event_of
 from ledger.store.events import EventStore
 
 CHUNK_SIZE = 500
@@ -95,22 +97,41 @@ class Decoder:
     """Verified domain events by notification id, shared by the runners of one process.
 
     Stored events never change, so an event decoded (its signature checked) for one projection
-    serves the others reading the same page.
+    serves the others reading the same page. Pages handed to :meth:`ahead` have their
+    signatures checked in worker processes meanwhile (:mod:`ledger.signing.batch`).
     """
 
     def __init__(self, events: EventStore, size: int = 4 * CHUNK_SIZE) -> None:
         self.events = events
         self.size = size
         self._events: OrderedDict[int, Any] = OrderedDict()
+        mapper = events.mapper
+        self._checks = SignatureChecks(mapper) if isinstance(mapper, SigningMapper) else None
+
+    def ahead(self, page: Sequence[Notification], backlog: int) -> None:
+        """Start checking the signatures of ``page``, which will be decoded soon, in worker
+        processes when ``backlog`` (events still to read) makes them worth starting."""
+        if self._checks is not None:
+            self._checks.submit([n for n in page if n.id not in self._events], backlog)
 
     def __call__(self, notification: Notification) -> Item:
         event = self._events.get(notification.id)
         if event is None:
-            event = self.events.mapper.to_domain_event(notification)
+            if self._checks is None:
+                event = self.events.mapper.to_domain_event(notification)
+            else:
+                checked = self._checks.take(notification)
+                event = domain_event_of(notification,
+                                        self._checks.mapper.verify(notification, checked))
             self._events[notification.id] = event
             if len(self._events) > self.size:
                 self._events.popitem(last=False)
         return Item(notification, event)
+
+    def close(self) -> None:
+        """Stop the checking thread, if one was started."""
+        if self._checks is not None:
+            self._checks.close()
 
 
 class Runner:
@@ -241,6 +262,8 @@ def catch_up(runners: Sequence[Runner], progress: Progress = silent) -> int:
         return 0
     head, applied = runners[0].head(), 0
     chunk_size = min(r.chunk_size for r in runners)
+    decoder = runners[0].decode
+    read_ahead: tuple[int, list[str], Sequence[Notification]] | None = None
     while True:
         starts = {r: r.position() for r in runners}
         behind = [r for r in runners if starts[r] < head]
@@ -248,9 +271,20 @@ def catch_up(runners: Sequence[Runner], progress: Progress = silent) -> int:
             return applied
         start = min(starts[r] for r in behind)
         topics = union_of_topics(behind)
-        page = behind[0].events.recorder.select_notifications(
-            start + 1, chunk_size, stop=head, topics=topics)
+        if read_ahead is not None and read_ahead[:2] == (start, topics):
+            page = read_ahead[2]
+        else:
+            page = behind[0].events.recorder.select_notifications(
+                start + 1, chunk_size, stop=head, topics=topics)
+            decoder.ahead(page, head - start)
         end = page[-1].id if len(page) == chunk_size else head
+        # The next page is read now and its signatures checked while this one is applied.
+        read_ahead = None
+        if end < head:
+            following = behind[0].events.recorder.select_notifications(
+                end + 1, chunk_size, stop=head, topics=topics)
+            decoder.ahead(following, head - end)
+            read_ahead = (end, topics, following)
         for runner in behind:
             if starts[runner] < end:
                 applied += runner.apply_page(page, starts[runner], end)

@@ -80,17 +80,14 @@ class SigningMapper(Mapper[UUID]):
         """Verify a stored event (see :meth:`verify`) and decode it."""
         return domain_event_of(stored_event, self.verify(stored_event))
 
-    def verify(self, stored_event: StoredEvent) -> Envelope:
-        """Check one stored event; raise VerificationFailed naming aggregate and version."""
-        try:
-            envelope = open_envelope(stored_event.state)
-        except ValueError as e:
-            raise SignatureInvalid(f"{where(stored_event)}: expected a signed envelope, found {e}"
-                                   ) from None
+    def verify(self, stored_event: StoredEvent, checked: Envelope | None = None) -> Envelope:
+        """Check one stored event; raise VerificationFailed naming aggregate and version.
+        ``checked``: its envelope, opened and its signature already checked
+        (:class:`~ledger.signing.batch.SignatureChecks`); every other check is made here."""
+        envelope = checked or self.open(stored_event)
         key = self._key(envelope.key_id)
-        if not key.verify(envelope.signature, envelope.payload):
-            raise SignatureInvalid(
-                f"{where(stored_event)}: signature by key {key.key_id} does not verify")
+        if checked is None and not key.verify(envelope.signature, envelope.payload):
+            raise bad_signature(stored_event, key)
         check_binding(stored_event, envelope)
         try:
             made_at = envelope.made_at
@@ -115,6 +112,18 @@ class SigningMapper(Mapper[UUID]):
             )
         self._remember(originator_id, version, envelope.digest)
         return envelope
+
+    def open(self, stored_event: StoredEvent) -> Envelope:
+        """The stored event's envelope, or SignatureInvalid when it is not one."""
+        try:
+            return open_envelope(stored_event.state)
+        except ValueError as e:
+            raise SignatureInvalid(f"{where(stored_event)}: expected a signed envelope, found {e}"
+                                   ) from None
+
+    def key_of(self, envelope: Envelope) -> TrustedKey:
+        """The trusted key an envelope names (UnknownKey when none is)."""
+        return self._key(envelope.key_id)
 
     def _key(self, key_id: str) -> TrustedKey:
         """The trusted key ``key_id``; a key unknown here is looked for once more in the key
@@ -170,6 +179,11 @@ def domain_event_of(stored_event: StoredEvent, envelope: Envelope) -> DomainEven
     domain_event = object.__new__(cls)
     object.__setattr__(domain_event, "__dict__", state)
     return typing.cast(DomainEventProtocol[UUID], domain_event)
+
+
+def bad_signature(stored_event: StoredEvent, key: TrustedKey) -> SignatureInvalid:
+    """The error for a stored event whose signature by ``key`` does not verify."""
+    return SignatureInvalid(f"{where(stored_event)}: signature by key {key.key_id} does not verify")
 
 
 def where(stored_event: StoredEvent) -> str:

@@ -25,10 +25,20 @@ def runners(uow: UnitOfWork, names: Sequence[str], chunk_size: int = CHUNK_SIZE
     return [Runner(uow.events, uow.db, PROJECTIONS[n](), chunk_size, decoder) for n in names]
 
 
+def close(chosen: Sequence[Runner]) -> None:
+    """Stop the signature-checking threads of ``chosen``'s decoders."""
+    for decoder in {id(r.decode): r.decode for r in chosen}.values():
+        decoder.close()
+
+
 def catch_up(uow: UnitOfWork, *, names: Sequence[str] = tuple(PROJECTIONS),
              progress: Progress = silent) -> int:
     """Apply every new event to the projections ``names``; how many were applied."""
-    return run_catch_up(runners(uow, names), progress)
+    chosen = runners(uow, names)
+    try:
+        return run_catch_up(chosen, progress)
+    finally:
+        close(chosen)
 
 
 def project(uow: UnitOfWork, *, names: Sequence[str] = tuple(PROJECTIONS), rebuild: bool = False,
@@ -51,6 +61,8 @@ def project(uow: UnitOfWork, *, names: Sequence[str] = tuple(PROJECTIONS), rebui
                 run_catch_up(chosen, progress)
     except KeyboardInterrupt:
         pass
+    finally:
+        close(chosen)
     head = uow.events.head()
     return StatusView([position(uow, r.name, head) for r in chosen])
 

@@ -75,12 +75,13 @@ def test_a_clean_history_audits_clean_with_every_check_counted(
                             f"size {signed}): no signature covers them yet (`ledger checkpoint`)"]
 
 
+@pytest.mark.parametrize("jobs", [1, 2], ids=["checked here", "checked by workers"])
 def test_one_changed_byte_is_found_at_its_position(
-    ledger: UnitOfWork, db: Database, settings: Settings
+    ledger: UnitOfWork, db: Database, settings: Settings, jobs: int
 ) -> None:
     build(ledger, db)
     tamper.flip_byte(settings, BATCH, 3, 30)
-    report = run(ledger, db)
+    report = run(ledger, db, jobs=jobs)
     assert "signature_invalid" in kinds(report)
     assert "checkpoint_mismatch" in kinds(report)
     bad = [p for p in report.problems if p.kind == "signature_invalid"]
@@ -98,12 +99,15 @@ def test_a_deleted_event_breaks_the_chain_and_the_checkpoint(
     assert "checkpoint_mismatch" in kinds(report)
 
 
-def test_two_swapped_events_are_found(ledger: UnitOfWork, db: Database, settings: Settings) -> None:
+@pytest.mark.parametrize("jobs", [1, 2], ids=["checked here", "checked by workers"])
+def test_two_swapped_events_are_found(
+    ledger: UnitOfWork, db: Database, settings: Settings, jobs: int
+) -> None:
     build(ledger, db)
     second, third = (tamper.read_state(settings, BATCH, v) for v in (2, 3))
     tamper.set_column(settings, BATCH, 2, "state", third)
     tamper.set_column(settings, BATCH, 3, "state", second)
-    report = run(ledger, db)
+    report = run(ledger, db, jobs=jobs)
     swapped = [p for p in report.problems if p.kind == "signature_invalid"]
     assert {p.version for p in swapped} >= {2, 3}
 

@@ -320,9 +320,9 @@ class TestRunner:
         behind[1].rebuild()  # supply starts again from zero; the others are part way
         original = ledger.events.mapper.verify
 
-        def counting(stored: Any) -> Any:
+        def counting(stored: Any, *checked: Any) -> Any:
             verified.append(stored.id)
-            return original(stored)
+            return original(stored, *checked)
 
         ledger.events.mapper.verify = counting  # type: ignore[method-assign]
         catch_up(behind)
