@@ -1,15 +1,18 @@
 """The ledger against the floor it stands on, side by side in one run, on SQLite and PostgreSQL.
 
 1. single operations: reserve, settle and retire through the Ledger application (signed,
-   verified, 2 events and one atomic save each) versus a minimal unsigned eventsourcing
-   aggregate doing one event per save on the same kind of store;
-2. bulk import: operations per second for `ledger import`-style chunks;
+   verified, 2 events and one atomic save each) versus raw eventsourcing doing the same work:
+   two minimal unsigned aggregates, one event each, saved together in one atomic save, on the
+   same kind of store;
+2. bulk import: operations per second for `ledger import`-style chunks, versus raw
+   eventsourcing's batched events per second (1,000 new aggregates per save) in the same run;
 3. flat cost: the same reserve/settle/retire cycle with 10^3 .. 10^6 events already in the
    store (filler events written straight through the recorder), and a cold load of a batch
    that has 10 versus N events of its own (snapshots keep it flat).
 
     .venv/bin/python bench/ledger_ops.py [--stores sqlite,postgres] [--cycles 200]
         [--bulk 100000] [--sizes 1000,10000,100000,1000000] [--runs 3]
+        [--only single,bulk,flat,cold]
 
 Prints tables and writes bench/results/ledger_ops.json. Never asserts on time.
 """
@@ -114,15 +117,31 @@ def time_ops(ledger: UnitOfWork, cycles: int) -> dict[str, float]:
 
 
 def raw_rate(store: ScratchStore, saves: int) -> float:
+    """Saves per second of the floor a single operation stands on: two aggregates, one new
+    event each, saved together atomically."""
     env = ledger_env(store, "raw")
     app = RawApp(env)
-    counter = Counter()
-    app.save(counter)
+    first, second = Counter(), Counter()
+    app.save(first, second)
     started = time.perf_counter()
     for _ in range(saves):
-        counter.increment()
-        app.save(counter)
+        first.increment()
+        second.increment()
+        app.save(first, second)
     rate = saves / (time.perf_counter() - started)
+    app.close()
+    return rate
+
+
+def raw_batched_rate(store: ScratchStore, events: int, per_save: int = 1000) -> float:
+    """Events per second of the floor a bulk import stands on: batches of ``per_save`` new
+    aggregates (one event each) per save."""
+    per_save = max(1, min(per_save, events))
+    app = RawApp(ledger_env(store, "raw-batched"))
+    started = time.perf_counter()
+    for _ in range(events // per_save):
+        app.save(*[Counter() for _ in range(per_save)])
+    rate = events // per_save * per_save / (time.perf_counter() - started)
     app.close()
     return rate
 
@@ -168,19 +187,22 @@ def bulk_lines(operations: int) -> list[str]:
 
 
 def bulk_import(kind: str, operations: int, runs: int) -> dict[str, Any]:
-    rates = []
+    rates, raw = [], []
     lines = bulk_lines(operations)
     for _ in range(runs):
         with temp_dir() as tmp:
             store = ScratchStore(kind, tmp)
             try:
+                raw.append(raw_batched_rate(store, len(lines)))
                 ledger = fresh_ledger(store, "bulk")
                 report = importing.import_operations(ledger, lines=lines, chunk_size=1000)
                 rates.append(report.operations / report.seconds)
                 ledger.close()
             finally:
                 store.close()
-    return {"operations": len(lines), "runs": rates, "median_ops_per_s": median(rates)}
+    return {"operations": len(lines), "runs": rates, "median_ops_per_s": median(rates),
+            "raw_batched_events_per_s": median(raw),
+            "ratio_to_raw": median(rates) / median(raw)}
 
 
 def fill(ledger: UnitOfWork, events: int) -> None:
@@ -256,32 +278,41 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000,1000000")
     parser.add_argument("--cold", default="10,100000")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", default="single,bulk,flat,cold")
     args = parser.parse_args()
+    only = set(args.only.split(","))
     sizes = [int(s) for s in args.sizes.split(",")]
     results: dict[str, Any] = {}
     for kind in args.stores.split(","):
-        single = single_operations(kind, args.cycles, args.runs)
-        bulk = bulk_import(kind, args.bulk, max(1, args.runs - 1))
-        flat = flat_cost(kind, sizes, args.cycles)
-        cold = cold_load(kind, [int(c) for c in args.cold.split(",")])
-        results[kind] = {"single": single, "bulk": bulk, "flat": flat, "cold_load": cold}
-        m = single["median_ops_per_s"]
-        print(f"\n{kind}: single operations (median of {args.runs} runs)")
-        print_table(["operation", "ops/s", "vs raw"], [
-            ["raw eventsourcing save", m["raw"], "1.00"],
-            *[[op, m[op], f"{single['ratio_to_raw'][op]:.2f}"]
-              for op in ("reserve", "settle", "retire")],
-        ])
-        print(f"bulk import: {bulk['median_ops_per_s']:,.0f} operations/s "
-              f"({bulk['operations']:,} operations)")
-        print_table(["events in store", "reserve us", "settle us", "retire us"], [
-            [size, *[row["us_per_op"][op] for op in ("reserve", "settle", "retire")]]
-            for size, row in flat["sizes"].items()
-        ])
-        print("cost at the largest size / at the smallest: "
-              + ", ".join(f"{k} {v:.2f}x" for k, v in flat["growth"].items()))
-        print_table(["batch events", "cold load ms"],
-                    [[n, row["load_ms"]] for n, row in cold.items()])
+        results[kind] = {}
+        if "single" in only:
+            single = results[kind]["single"] = single_operations(kind, args.cycles, args.runs)
+            m = single["median_ops_per_s"]
+            print(f"\n{kind}: single operations (median of {args.runs} runs)")
+            print_table(["operation", "ops/s", "vs raw"], [
+                ["raw: 2 aggregates, 1 event each, 1 save", m["raw"], "1.00"],
+                *[[op, m[op], f"{single['ratio_to_raw'][op]:.2f}"]
+                  for op in ("reserve", "settle", "retire")],
+            ])
+        if "bulk" in only:
+            bulk = results[kind]["bulk"] = bulk_import(kind, args.bulk, max(1, args.runs - 1))
+            print(f"{kind}: bulk import {bulk['median_ops_per_s']:,.0f} operations/s "
+                  f"({bulk['operations']:,} operations); raw batched "
+                  f"{bulk['raw_batched_events_per_s']:,.0f} events/s; ratio "
+                  f"{bulk['ratio_to_raw']:.2f}")
+        if "flat" in only:
+            flat = results[kind]["flat"] = flat_cost(kind, sizes, args.cycles)
+            print_table(["events in store", "reserve us", "settle us", "retire us"], [
+                [size, *[row["us_per_op"][op] for op in ("reserve", "settle", "retire")]]
+                for size, row in flat["sizes"].items()
+            ])
+            print("cost at the largest size / at the smallest: "
+                  + ", ".join(f"{k} {v:.2f}x" for k, v in flat["growth"].items()))
+        if "cold" in only:
+            cold = results[kind]["cold_load"] = cold_load(
+                kind, [int(c) for c in args.cold.split(",")])
+            print_table(["batch events", "cold load ms"],
+                        [[n, row["load_ms"]] for n, row in cold.items()])
     print(f"\nwrote {write_json('ledger_ops', {'args': vars(args), 'results': results})}")
 
 

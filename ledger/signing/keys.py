@@ -37,7 +37,7 @@ from ledger.errors import (
     UnknownKey,
 )
 from ledger.signing.c2sp import key_id, parse_verifier_key, verifier_key
-from ledger.signing.ed25519 import verifies
+from ledger.signing.ed25519 import secret_key, sign, verifies
 
 PRIVATE_KEY_FILE = "operator.key"
 STAGED_KEY_FILE = "operator.next.key"
@@ -134,9 +134,15 @@ class Signer:
         """The C2SP key id of the public half."""
         return self.public.key_id
 
+    @cached_property
+    def _secret(self) -> bytes:
+        return secret_key(self.private_key.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+            serialization.NoEncryption()))
+
     def sign(self, message: bytes) -> bytes:
-        """The Ed25519 signature of ``message``."""
-        return self.private_key.sign(message)
+        """The Ed25519 signature of ``message`` (libsodium's: the same bytes OpenSSL's)."""
+        return sign(self._secret, message)
 
 
 @dataclass

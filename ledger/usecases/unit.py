@@ -110,6 +110,9 @@ class UnitOfWork:
         self._db: Database | None = None
         self._read_only: bool | None = None
         self._pending: dict[UUID, Aggregate] | None = None
+        self._loaded: set[UUID] | None = None
+        """Aggregates loaded in the attempt to save under way: the cache's own objects (no
+        copies), evicted when the attempt does not end in a save (:meth:`_settle`)."""
 
     # --- what it composes ------------------------------------------------------------------
 
@@ -181,6 +184,8 @@ class UnitOfWork:
                 raise missing
             return pending
         aggregate = self.events.load(kind, aggregate_id, missing)
+        if self._loaded is not None:
+            self._loaded.add(aggregate_id)
         if self._pending is not None:
             self._pending[aggregate_id] = aggregate  # later use cases in it share this state
         return aggregate
@@ -241,19 +246,21 @@ class UnitOfWork:
         self.require_writable()
         started = time.monotonic()
         for attempt in range(MAX_ATTEMPTS):
-            changed, result = decide()
-            self.saves.attempts += 1
-            try:
-                self.events.record(changed)
-            except KeyRotatedMeanwhile:
-                self._take_rotated_keys()
-                continue  # decided again, its events made after the switch, the new key signs
-            except RecordConflictError:
-                self.saves.conflicts += 1
-                if time.monotonic() - started > MAX_RETRY_S:
-                    break
-                time.sleep(backoff(attempt))
-                continue
+            with self._settle() as saved:
+                changed, result = decide()
+                self.saves.attempts += 1
+                try:
+                    self.events.record(changed)
+                except KeyRotatedMeanwhile:
+                    self._take_rotated_keys()
+                    continue  # decided again, its events made after the switch, the new key
+                except RecordConflictError:
+                    self.saves.conflicts += 1
+                    if time.monotonic() - started > MAX_RETRY_S:
+                        break
+                    time.sleep(backoff(attempt))
+                    continue
+                saved.append(True)
             return result
         self.saves.gave_up += 1
         raise ConcurrentUpdate(
@@ -271,19 +278,47 @@ class UnitOfWork:
         self.require_writable()
         pending: dict[UUID, Aggregate] = {}
         self._pending = pending
+        with self._settle() as saved:
+            try:
+                yield
+            finally:
+                self._pending = None
+            self.saves.attempts += 1
+            try:
+                self.events.record([a for a in pending.values() if a.pending_events])
+            except KeyRotatedMeanwhile:
+                self._take_rotated_keys()
+                raise
+            except RecordConflictError:
+                self.saves.conflicts += 1
+                raise
+            saved.append(True)
+
+    @contextmanager
+    def _settle(self) -> Iterator[list[bool]]:
+        """Around one attempt to decide and save: unless the body marks it saved, evict from
+        the cache every aggregate loaded meanwhile (a refusal or a conflict may have left
+        events applied to them that were never saved); after a save, evict any loaded
+        aggregate that still holds unsaved events (a decision that changed it without saying
+        so)."""
+        self._loaded = set()
+        saved: list[bool] = []
         try:
-            yield
+            yield saved
         finally:
-            self._pending = None
-        self.saves.attempts += 1
+            loaded, self._loaded = self._loaded, None
+            if not saved:
+                self.events.evict(loaded)
+            else:
+                self.events.evict(i for i in loaded if self._has_unsaved(i))
+
+    def _has_unsaved(self, aggregate_id: UUID) -> bool:
+        cache = self.events.repository.cache
         try:
-            self.events.record([a for a in pending.values() if a.pending_events])
-        except KeyRotatedMeanwhile:
-            self._take_rotated_keys()
-            raise
-        except RecordConflictError:
-            self.saves.conflicts += 1
-            raise
+            aggregate = cache.get(aggregate_id) if cache is not None else None
+        except KeyError:
+            return False
+        return bool(getattr(aggregate, "pending_events", None))
 
     def _take_rotated_keys(self) -> None:
         """Another process rotated the operator's key since this unit took its keys (the

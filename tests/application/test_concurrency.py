@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
+from uuid import uuid4
+
+import pytest
 
 from ledger.errors import InsufficientCredits
 from ledger.settings import Settings
@@ -50,3 +54,34 @@ def test_writers_racing_for_the_last_credits_never_overspend(
     batch = reads.show_batch(ledger, batch=LEAF)
     assert (batch.available, batch.reserved, batch.held) == (0, 0, 60)
     assert sum(batch.holders.values()) == 60
+
+
+class Refused(Exception):
+    """The decision changed an aggregate, then refused."""
+
+
+def test_a_decision_refused_after_changing_an_aggregate_leaves_nothing_of_it_in_the_cache(
+    ledger: UnitOfWork, clock: Clock
+) -> None:
+    """Loads hand out the cached aggregate itself: an attempt that does not end in a save
+    (a refusal, a conflict) has its aggregates evicted, so the next load reads the store."""
+    minting.mint(ledger, document=issuance(first=1, last=60))
+    open_buyers(ledger, "acme")
+
+    def change_then_refuse() -> tuple[list[Any], None]:
+        batch = ledger.load_batch(LEAF)
+        batch.reserve_lowest(uuid4(), "acme", 10)
+        raise Refused
+
+    with pytest.raises(Refused):
+        ledger.atomically(change_then_refuse)
+    batch = ledger.load_batch(LEAF)
+    assert batch.pending_events == [] and reads.show_batch(ledger, batch=LEAF).available == 60
+
+    with pytest.raises(Refused), ledger.transaction():
+        reservations.reserve(ledger, buyer="acme", quantity=5, batch=LEAF)
+        raise Refused
+    assert ledger.load_batch(LEAF).pending_events == []
+    assert reads.show_batch(ledger, batch=LEAF).available == 60
+    reservations.reserve(ledger, buyer="acme", quantity=5, batch=LEAF)  # and it still works
+    assert reads.show_batch(ledger, batch=LEAF).available == 55
