@@ -77,7 +77,7 @@ class KeyGuard:
                *, inserted: bool) -> None:
         if self.operator_version is None and self.rotation is None:
             return
-        table, param, operator_id, position = _dialect(recorder)
+        table, param, operator_id, position = dialect(recorder)
         if self.operator_version is not None:
             expected = self.operator_version
             if inserted:  # this save's own operator events are already in the table
@@ -99,7 +99,7 @@ class KeyGuard:
                         "an event made after the switch time was saved meanwhile")
 
 
-def _dialect(recorder: Any) -> tuple[str, str, Any, str]:
+def dialect(recorder: Any) -> tuple[str, str, Any, str]:
     """The events table, the parameter mark, the operator's id as stored, and the column
     that orders the log, for the library's PostgreSQL or SQLite recorder."""
     if hasattr(recorder, "_lock_table"):

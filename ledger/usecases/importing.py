@@ -9,10 +9,12 @@ open_account are idempotent here when the document or account is the same).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from uuid import UUID
 
 from eventsourcing.persistence import RecordConflictError
 
+from ledger import ids
 from ledger import operations as ops
 from ledger.documents import validate_issuance
 from ledger.errors import ConcurrentUpdate, InvalidDocument, LedgerError
@@ -133,11 +135,22 @@ def numbered(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
         yield number, line
 
 
+KEYED: dict[type[ops.Op], Callable[[str], UUID]] = {
+    ops.Reserve: ids.reservation_id, ops.Transfer: ids.transfer_id,
+    ops.Retire: ids.retirement_id, ops.Cancel: ids.cancellation_id,
+    ops.Withdraw: ids.cancellation_id,
+}
+"""The aggregate an operation's idempotency key names: asked about for a whole chunk at once."""
+
+
 def commit(uow: UnitOfWork, chunk: list[tuple[int, ops.Op]], report: ImportReport) -> None:
     """Apply a chunk in one transaction; run it again whole when another writer got in first."""
+    keyed = [key_id(key) for _, op in chunk
+             if (key_id := KEYED.get(type(op))) is not None
+             and (key := getattr(op, "idempotency_key", None))]
     for _ in range(MAX_ATTEMPTS):
         try:
-            with uow.transaction():
+            with uow.events.known_absent(keyed), uow.transaction():
                 for number, op in chunk:
                     try:
                         apply(uow, op, number)

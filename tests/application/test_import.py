@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
 from ledger.errors import InsufficientCredits, InvalidArgument, InvalidDocument
-from ledger.usecases import importing, reads
+from ledger.settings import Settings
+from ledger.usecases import importing, reads, reservations
 from ledger.usecases.unit import UnitOfWork
 from tests.support.builders import example_data
 
@@ -140,3 +143,36 @@ def test_confirm_and_revert_lines_and_claim_data_run_the_same_use_cases(
                  "confirmed_at": "yesterday"})
     with pytest.raises(InvalidArgument, match="line 1: confirmed_at: expected an ISO 8601"):
         importing.import_operations(ledger, lines=bad)
+
+
+def test_a_key_another_writer_takes_after_the_chunk_asked_makes_the_chunk_run_again(
+    ledger: UnitOfWork, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk asks once which of its idempotency keys exist; another writer taking one of
+    them before the chunk commits makes the chunk's save conflict, and the chunk, run again,
+    finds it: one reservation under the key, never two."""
+    importing.import_operations(ledger, lines=story(buyers=2))
+    reserved_before = reads.show_batch(ledger, batch=LEAF).reserved
+    other = UnitOfWork(settings)
+    asked = ledger.events.known_absent
+    rounds: list[int] = []
+
+    @contextmanager
+    def then_taken(ids: Any) -> Iterator[None]:
+        with asked(ids):
+            if not rounds:  # first round: taken right after the chunk asked
+                reservations.reserve(other, buyer="b0", quantity=2, batch=LEAF,
+                                     idempotency_key="po-late")
+            rounds.append(len(rounds))
+            yield
+
+    monkeypatch.setattr(ledger.events, "known_absent", then_taken)
+    try:
+        report = importing.import_operations(ledger, lines=lines(
+            {"op": "reserve", "buyer": "b0", "quantity": 2, "batch": LEAF,
+             "idempotency_key": "po-late"}))
+    finally:
+        other.close()
+    assert rounds == [0, 1] and report.retries == 1
+    assert reads.show_reservation(ledger, reservation="po-late").quantity == 2
+    assert reads.show_batch(ledger, batch=LEAF).reserved == reserved_before + 2

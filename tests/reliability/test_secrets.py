@@ -284,6 +284,10 @@ REVIEWED: dict[str, dict[str, str]] = {
     "audit/tree.py": {
         "where": "`(level = ? AND idx >= ? AND idx <= ?)` repeated; the values go as parameters",
     },
+    "store/events.py": {
+        "table": "the library's events table, quoted, from its recorder's configuration",
+        "marks": "one driver placeholder per id, joined; the ids go as parameters",
+    },
     "store/key_guard.py": {
         "table": "the library's events table, quoted, from its recorder's configuration",
         "param": "the driver's placeholder, a constant per dialect",

@@ -8,7 +8,7 @@ batch, or across a source), settle or release its own reservations, transfer to 
 buyer, retire. Each acknowledged result is appended to its own file, one JSON object a line,
 flushed before the next operation. A ``LedgerError`` is recorded by code; any other exception is
 recorded with its traceback (the test fails on it). The last line is a summary with the number
-of saves and of conflicting saves the application retried (counted around ``EventStore.save``,
+of saves and of conflicting saves the application retried (counted around ``EventStore._save``,
 which ``UnitOfWork.atomically`` calls once per attempt).
 """
 
@@ -32,19 +32,20 @@ from ledger.usecases.unit import UnitOfWork
 
 
 class CountingSaves:
-    """Wraps ``EventStore.save``: every call is one attempt of ``atomically``; a conflict is a retry
-    (or, after the last attempt, a ``concurrent_update`` error)."""
+    """Wraps the store's save (``EventStore._save``): every call is one attempt of
+    ``atomically``; a conflict is a retry (or, after the last attempt, a ``concurrent_update``
+    error)."""
 
     def __init__(self, ledger: UnitOfWork) -> None:
         self.saves = 0
         self.conflicts = 0
-        self._save = ledger.events.save
-        ledger.events.save = self  # type: ignore[method-assign]
+        self._save = ledger.events._save
+        ledger.events._save = self  # type: ignore[method-assign]
 
-    def __call__(self, *aggregates: Any, **kwargs: Any) -> Any:
+    def __call__(self, changed: Any) -> Any:
         self.saves += 1
         try:
-            return self._save(*aggregates, **kwargs)
+            return self._save(changed)
         except RecordConflictError:
             self.conflicts += 1
             raise
