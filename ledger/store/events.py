@@ -28,6 +28,7 @@ from ledger.signing.keys import Keyring
 from ledger.signing.mapper import SigningMapper
 from ledger.store.key_guard import KeyGuard, dialect
 from ledger.store.location import PG_TCP_SETTINGS, StoreLocation
+from ledger.store.synced import SyncedHeads
 
 A = TypeVar("A", bound=Aggregate)
 POOL_CLOSE_S = 0.5
@@ -58,6 +59,7 @@ class EventStore(Application[UUID]):
         if isinstance(self.mapper, SigningMapper):
             self.mapper.recorder = self.recorder
         self._absent: set[UUID] = set()
+        self.synced = SyncedHeads()
         self.guard = KeyGuard()
         """What every save checks inside its transaction: no key out of force signs."""
         self.guard.install(self.recorder)
@@ -103,7 +105,15 @@ class EventStore(Application[UUID]):
         self.signing.keyring = keyring
 
     def load(self, kind: type[A], aggregate_id: UUID, missing: LedgerError) -> A:
-        """Load and verify an aggregate, or raise ``missing`` (a NotFound)."""
+        """Load and verify an aggregate, or raise ``missing`` (a NotFound). Inside an attempt
+        to save, a cached aggregate known current is used without asking the store
+        (:mod:`ledger.store.synced`)."""
+        cache = self.repository.cache
+        if self.synced.current(aggregate_id) and cache is not None:
+            with contextlib.suppress(KeyError):
+                cached = cache.get(aggregate_id)
+                if isinstance(cached, kind):
+                    return cached
         try:
             aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -115,7 +125,16 @@ class EventStore(Application[UUID]):
             ) from None
         if not isinstance(aggregate, kind):
             raise missing
+        self.synced.loaded(aggregate_id)
         return aggregate
+
+    def begin_attempt(self) -> None:
+        """An attempt to save begins: read the log's head once (see :meth:`load`)."""
+        self.synced.begin(self.head())
+
+    def end_attempt(self) -> None:
+        """The attempt is over: loads bring cached aggregates up to date again."""
+        self.synced.end()
 
     def exists(self, aggregate_id: UUID) -> bool:
         """Whether the aggregate was ever created: a cache hit, one of the ids
@@ -173,6 +192,7 @@ class EventStore(Application[UUID]):
             processing_event.events.extend(aggregate.collect_events())
             processing_event.aggregates[aggregate.id] = aggregate
         recordings = self._record(processing_event)
+        self.synced.saved(processing_event.aggregates, [r.notification.id for r in recordings])
         self._take_snapshots(processing_event)
         self._notify(recordings)
 
@@ -185,6 +205,7 @@ class EventStore(Application[UUID]):
             for aggregate_id in ids:
                 with contextlib.suppress(KeyError):
                     cache.get(aggregate_id, evict=True)
+        self.synced.forget(ids)
         if isinstance(self.mapper, SigningMapper):  # (a benchmark's may not sign)
             self.mapper.forget(ids)
 

@@ -303,9 +303,11 @@ class UnitOfWork:
         so)."""
         self._loaded = set()
         saved: list[bool] = []
+        self.events.begin_attempt()
         try:
             yield saved
         finally:
+            self.events.end_attempt()
             loaded, self._loaded = self._loaded, None
             if not saved:
                 self.events.evict(loaded)

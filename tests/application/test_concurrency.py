@@ -85,3 +85,29 @@ def test_a_decision_refused_after_changing_an_aggregate_leaves_nothing_of_it_in_
     assert reads.show_batch(ledger, batch=LEAF).available == 60
     reservations.reserve(ledger, buyer="acme", quantity=5, batch=LEAF)  # and it still works
     assert reads.show_batch(ledger, batch=LEAF).available == 55
+
+
+def test_a_cached_aggregate_is_used_without_a_query_only_while_nobody_else_wrote(
+    ledger: UnitOfWork, settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save's loads use cached aggregates as they are while the log's head moved only by
+    this unit's own saves; another writer's event makes the next save bring them up to date
+    (no stale decision, not even on an aggregate it only reads)."""
+    minting.mint(ledger, document=issuance(first=1, last=60))
+    open_buyers(ledger, "acme")
+    reservations.reserve(ledger, buyer="acme", quantity=1, batch=LEAF)
+    asked: list[object] = []
+    select = ledger.events.recorder.select_events
+    monkeypatch.setattr(ledger.events.recorder, "select_events",
+                        lambda *a, **k: asked.append(a) or select(*a, **k))
+    reservations.reserve(ledger, buyer="acme", quantity=1, batch=LEAF)
+    assert asked == []  # batch and account used as cached: only this unit wrote
+    other = UnitOfWork(settings, clock=clock)
+    try:
+        reservations.reserve(other, buyer="acme", quantity=50, batch=LEAF)
+    finally:
+        other.close()
+    with pytest.raises(InsufficientCredits, match="found 8"):
+        reservations.reserve(ledger, buyer="acme", quantity=9, batch=LEAF)
+    assert asked  # brought up to date first: the refusal counts the other writer's 50
+    assert reads.show_batch(ledger, batch=LEAF).reserved == 52

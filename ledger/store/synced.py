@@ -1,0 +1,79 @@
+"""Which cached aggregates are known current, so a save's loads need not ask the store.
+
+A cached aggregate is normally brought up to date on every load with a query for its newer
+events (the library's fast-forward): two or three queries an operation. Instead, an attempt to
+save reads the log's head once (:meth:`SyncedHeads.begin`); when the head has not moved since
+the aggregates in the current *epoch* were known complete, they are used as they are. The head
+moves by this process's own saves too: a save whose events took exactly the notification ids
+after the epoch's head (nobody else wrote in between) moves the epoch's head with it. Any other
+movement starts a new epoch, and each aggregate is brought up to date once more on its next
+load, as before.
+
+Nothing is weakened: an aggregate used without a query reflects every event up to the head
+read when the attempt began, which is what a load just before the attempt would have given; an
+event another writer commits after that makes the save of an aggregate it touched conflict, as
+it always did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from uuid import UUID
+
+MAX_COMPLETE = 4096
+"""Aggregates remembered in one epoch; past it a new epoch starts (the cache holds 1,000)."""
+
+
+class SyncedHeads:
+    """Epochs of the log's head, and the aggregates known complete in the current one."""
+
+    def __init__(self) -> None:
+        self.epoch = 0
+        self.head: int | None = None
+        """The log's head up to which the current epoch's aggregates are complete."""
+        self.active = False
+        """Whether an attempt to save is under way (outside one, loads fast-forward)."""
+        self._complete: dict[UUID, int] = {}
+
+    def begin(self, head: int) -> None:
+        """An attempt begins; the log's head is ``head``."""
+        if head != self.head or len(self._complete) > MAX_COMPLETE:
+            self._new_epoch(head)
+        self.active = True
+
+    def end(self) -> None:
+        """The attempt is over (saved or not)."""
+        self.active = False
+
+    def current(self, aggregate_id: UUID) -> bool:
+        """Whether the cached aggregate can be used without asking the store."""
+        return self.active and self._complete.get(aggregate_id) == self.epoch
+
+    def loaded(self, aggregate_id: UUID) -> None:
+        """The aggregate was just brought up to date (it is complete up to the epoch's head,
+        which was read before)."""
+        if self.active:
+            self._complete[aggregate_id] = self.epoch
+
+    def saved(self, aggregate_ids: Iterable[UUID], notification_ids: Sequence[int]) -> None:
+        """A save took ``notification_ids``: if they follow the epoch's head with no gap, the
+        head moves with them and the saved aggregates are complete; otherwise another writer
+        may have written in between, and a new epoch starts at a head not known yet."""
+        ids = sorted(notification_ids)
+        if self.head is not None and ids and ids == list(range(self.head + 1,
+                                                              self.head + 1 + len(ids))):
+            self.head = ids[-1]
+            for aggregate_id in aggregate_ids:
+                self._complete[aggregate_id] = self.epoch
+        else:
+            self._new_epoch(None)
+
+    def forget(self, aggregate_ids: Iterable[UUID]) -> None:
+        """These aggregates left the cache."""
+        for aggregate_id in aggregate_ids:
+            self._complete.pop(aggregate_id, None)
+
+    def _new_epoch(self, head: int | None) -> None:
+        self.epoch += 1
+        self.head = head
+        self._complete.clear()
