@@ -6,7 +6,8 @@ a flat peak while the log grows).
         [--db sqlite|postgres]
 
 The history is written through `ledger import` (reserve, settle and retire cycles for 200
-buyers on one batch); each audit runs as its own process. Prints a table and writes
+buyers on one batch), whose own rate and peak memory are reported too; each audit runs as its
+own process. Prints a table and writes
 bench/results/audit.json. Never asserts on time.
 """
 
@@ -60,6 +61,19 @@ def ledger(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([LEDGER, *args], capture_output=True, text=True, check=False)
 
 
+def peak_run(*args: str) -> tuple[float, float, str]:
+    """Run ``ledger ARGS`` as a child: (seconds, its peak RSS in MB, its stdout)."""
+    started = time.perf_counter()
+    child = subprocess.Popen([LEDGER, *args], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+    assert child.stdout is not None
+    out = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    if status != 0:
+        raise SystemExit(f"ledger {args[0]} failed ({status})")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, out
+
+
 def measure(db: str, key_dir: str, jobs: int) -> tuple[float, int, float]:
     """One audit in a child process: (events/s, events, peak RSS of that process in MB).
     The signature workers are its children and are not counted: they hold one page each."""
@@ -95,9 +109,13 @@ def main() -> None:
             keys = str(tmp / "keys")
             try:
                 ledger("init", "--db", db, "--key-dir", keys)
-                (tmp / "ops.jsonl").write_text("\n".join(operations(size)) + "\n")
-                ledger("import", str(tmp / "ops.jsonl"), "--db", db, "--key-dir", keys,
-                       "--batch-size", "5000")
+                lines = operations(size)
+                operations_count = len(lines)
+                (tmp / "ops.jsonl").write_text("\n".join(lines) + "\n")
+                import_s, import_mb, _ = peak_run(
+                    "import", str(tmp / "ops.jsonl"), "--db", db, "--key-dir", keys,
+                    "--batch-size", "5000")
+                del lines
                 ledger("checkpoint", "--db", db, "--key-dir", keys)
                 ledger("project", "--db", db, "--key-dir", keys)
                 runs = [measure(db, keys, args.jobs) for _ in range(args.runs)]
@@ -107,9 +125,14 @@ def main() -> None:
                         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         rate = median([r[0] for r in runs])
         results[size] = {"events": runs[0][1], "events_per_s": [r[0] for r in runs],
-                         "median_events_per_s": rate, "peak_rss_mb": runs[-1][2]}
-        rows.append([runs[0][1], rate, runs[-1][2]])
-    print_table(["events", f"events/s (median, --jobs {args.jobs})", "peak RSS MB"], rows)
+                         "median_events_per_s": rate, "peak_rss_mb": runs[-1][2],
+                         "import_operations": operations_count,
+                         "import_ops_per_s": operations_count / import_s,
+                         "import_peak_rss_mb": import_mb}
+        rows.append([runs[0][1], rate, runs[-1][2], operations_count,
+                     operations_count / import_s, import_mb])
+    print_table(["events", f"audit events/s (median, --jobs {args.jobs})", "audit peak MB",
+                 "imported operations", "import ops/s", "import peak MB"], rows)
     print(f"wrote {write_json('audit', {'args': vars(args), 'results': results})}")
 
 

@@ -3,6 +3,7 @@ cut off at any step, the next opening of the ledger finishes it or undoes it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from ledger.signing.envelope import open_envelope
 from ledger.signing.keys import KeyDirectory, Signer
 from ledger.usecases import holdings, minting, projecting, reads, reservations, setup
 from ledger.usecases.unit import UnitOfWork
+from ledger.views import RotationView
 from tests.support.builders import issuance, open_buyers
 from tests.support.clock import Clock
 
@@ -171,6 +173,18 @@ def signer_of_last_event(settings: Settings) -> str:
         reader.close()
 
 
+def rotate_saving_with(ledger: UnitOfWork, save: Callable[[list[Any]], None],
+                       writer: UnitOfWork) -> RotationView:
+    """Rotate with the rotation's save replaced by ``save``; close ``writer`` afterwards."""
+    original = ledger.events.record
+    ledger.events.record = save  # type: ignore[method-assign]
+    try:
+        return setup.rotate_key(ledger)
+    finally:
+        ledger.events.record = original  # type: ignore[method-assign]
+        writer.close()
+
+
 def test_a_rotation_committed_after_a_writer_decided_after_its_switch_makes_the_writer_decide_again(
     ledger: UnitOfWork, settings: Settings
 ) -> None:
@@ -201,12 +215,7 @@ def test_a_rotation_committed_after_a_writer_decided_after_its_switch_makes_the_
 
     rotation_changes: list[Any] = []
     writer.events.record = writer_saves  # type: ignore[method-assign]
-    ledger.events.record = rotation_saves  # type: ignore[method-assign]
-    try:
-        rotated = setup.rotate_key(ledger)
-    finally:
-        ledger.events.record = save_rotation  # type: ignore[method-assign]
-        writer.close()
+    rotated = rotate_saving_with(ledger, rotation_saves, writer)
     assert order == ["rotation commits", "writer saves", "writer saves"]  # refused, then again
     assert writer.saves.conflicts == 1
     assert signer_of_last_event(settings) == rotated.new_key_id
@@ -232,12 +241,7 @@ def test_an_event_made_after_the_switch_saved_before_the_rotation_makes_the_rota
             retire_one(writer)  # made after the switch time, committed before the rotation
         save_rotation(changed)
 
-    ledger.events.record = rotation_saves  # type: ignore[method-assign]
-    try:
-        rotated = setup.rotate_key(ledger)
-    finally:
-        ledger.events.record = save_rotation  # type: ignore[method-assign]
-        writer.close()
+    rotated = rotate_saving_with(ledger, rotation_saves, writer)
     assert len(attempts) == 2 and rotated.switch_at == attempts[1] > attempts[0]
     assert ledger.saves.conflicts == 1
     audit_is_clean(settings)
