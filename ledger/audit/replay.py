@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
@@ -41,6 +42,11 @@ from ledger.transparency.checkpoint import Checkpoint
 PAGE = 1000
 
 
+def aggregate_key(originator_id: object) -> bytes:
+    """An aggregate id's 16 bytes (the store gives a UUID, or its text)."""
+    return (originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))).bytes
+
+
 class Replay:
     """Feeds events through every check; collects problems instead of stopping (unless
     ``fail_fast``)."""
@@ -54,7 +60,9 @@ class Replay:
         self.report = report
         self.fail_fast = fail_fast
         self.tree = merkle.CompactRange()
-        self.heads: dict[str, tuple[int, str]] = {}
+        self.heads: dict[bytes, bytes] = {}
+        """Aggregate id (16 bytes) -> its last version (8 bytes) and payload digest (32 bytes):
+        one entry per aggregate in the log, so kept compact (a third of the memory of text)."""
         self.state = LedgerState()
         self.minted: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
         self.current_key: str | None = None
@@ -133,15 +141,18 @@ class Replay:
         self.page = []
 
     def chain(self, n: Notification, envelope: Envelope) -> None:
-        originator = str(n.originator_id)
-        version, digest = self.heads.get(originator, (0, GENESIS))
+        originator = aggregate_key(n.originator_id)
+        head = self.heads.get(originator)
+        version = int.from_bytes(head[:8], "big", signed=True) if head is not None else 0
+        digest = head[8:].hex() if head is not None else GENESIS
         if n.originator_version != version + 1:
             self.problem(ChainBroken.code, n, f"version {version + 1} next",
                          f"version {n.originator_version} (an event is missing or moved)")
         elif envelope.prev != digest:
             self.problem(ChainBroken.code, n, f"a link to {digest[:16]}…",
                          f"{envelope.prev[:16]}… (the event before it changed)")
-        self.heads[originator] = (n.originator_version, envelope.digest)
+        self.heads[originator] = (n.originator_version.to_bytes(8, "big", signed=True)
+                                  + bytes.fromhex(envelope.digest))
         self.report.aggregates = len(self.heads)
 
     def replay(self, n: Notification, envelope: Envelope) -> None:

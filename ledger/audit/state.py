@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections import defaultdict
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -91,10 +92,11 @@ class LedgerState:
         if topic == topics.RETIREMENT_RECORDED:
             status = "pending" if getattr(event, "pending", False) else "confirmed"
             year = str(event.timestamp.year)
+            # One entry per retirement in the log: names and years repeat, so each is kept once.
             self.retirements[str(event.originator_id)] = Retired(recorded_digest(
                 event.buyer, event.holder, event.batch, event.quantity, event.blocks,
-                event.reason, event.claim_period), status, None, event.buyer, year,
-                event.quantity, event.beneficiary,
+                event.reason, event.claim_period), status, None, sys.intern(event.buyer),
+                sys.intern(year), event.quantity, sys.intern(event.beneficiary),
                 getattr(event, "beneficiary_commitment", None))
             totals = self.retired_by_buyer[event.buyer]
             totals[year] = totals.get(year, 0) + event.quantity

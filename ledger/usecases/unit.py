@@ -15,7 +15,7 @@ import dataclasses
 import random
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -165,8 +165,9 @@ class UnitOfWork:
         close whatever was opened. Closing again does nothing."""
         if self.saves.attempts and not self._saves_counted:
             self._saves_counted = True
-            save_counts.add(self.db, self.clock().date(), self.saves.attempts,
-                            self.saves.conflicts, self.saves.gave_up)
+            with suppress(LedgerError):  # a store gone meanwhile: the command says so, not this
+                save_counts.add(self.db, self.clock().date(), self.saves.attempts,
+                                self.saves.conflicts, self.saves.gave_up)
         if self._events is not None:
             self._events.close()
         if self._db is not None:
