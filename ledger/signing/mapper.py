@@ -85,7 +85,7 @@ class SigningMapper(Mapper[UUID]):
         ``checked``: its envelope, opened and its signature already checked
         (:class:`~ledger.signing.batch.SignatureChecks`); every other check is made here."""
         envelope = checked or self.open(stored_event)
-        key = self._key(envelope.key_id)
+        key = self.key_of(envelope)
         if checked is None and not key.verify(envelope.signature, envelope.payload):
             raise bad_signature(stored_event, key)
         check_binding(stored_event, envelope)
@@ -122,15 +122,12 @@ class SigningMapper(Mapper[UUID]):
                                    ) from None
 
     def key_of(self, envelope: Envelope) -> TrustedKey:
-        """The trusted key an envelope names (UnknownKey when none is)."""
-        return self._key(envelope.key_id)
-
-    def _key(self, key_id: str) -> TrustedKey:
-        """The trusted key ``key_id``; a key unknown here is looked for once more in the key
-        directory (which sets this mapper's keyring) before it is refused."""
-        if key_id not in self.keyring.trusted and self.refresh_keys is not None:
+        """The trusted key an envelope names; a key unknown here is looked for once more in
+        the key directory (which sets this mapper's keyring) before it is refused
+        (UnknownKey)."""
+        if envelope.key_id not in self.keyring.trusted and self.refresh_keys is not None:
             self.refresh_keys()
-        return self.keyring.key(key_id)
+        return self.keyring.key(envelope.key_id)
 
     def forget(self, originator_ids: typing.Iterable[UUID]) -> None:
         """Drop cached links for aggregates whose save failed."""

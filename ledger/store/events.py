@@ -26,7 +26,7 @@ from ledger.aggregates.snapshot import LedgerSnapshot
 from ledger.errors import ChainBroken, LedgerError
 from ledger.signing.keys import Keyring
 from ledger.signing.mapper import SigningMapper
-from ledger.store.key_guard import KeyGuard, dialect
+from ledger.store.key_guard import KeyGuard, dialect, first_column
 from ledger.store.location import PG_TCP_SETTINGS, StoreLocation
 from ledger.store.synced import SyncedHeads
 
@@ -162,7 +162,7 @@ class EventStore(Application[UUID]):
                 cursor.execute(f"SELECT DISTINCT originator_id FROM {table} "
                                f"WHERE originator_id IN ({marks})", stored)
                 for row in cursor.fetchall():
-                    value = row["originator_id"] if not isinstance(row, tuple) else row[0]
+                    value = first_column(row)
                     found.add(value if isinstance(value, UUID) else UUID(str(value)))
         self._absent = set(wanted) - found
         try:

@@ -85,18 +85,22 @@ class KeyGuard:
                                              if str(e.originator_id) == str(ids.OPERATOR_ID)])
             cursor.execute(f"SELECT MAX(originator_version) AS v FROM {table} "
                            f"WHERE originator_id = {param}", (operator_id,))
-            row = cursor.fetchone()
-            found = (row["v"] if not isinstance(row, tuple) else row[0]) or 0
+            found = first_column(cursor.fetchone()) or 0
             if found > expected:
                 raise KeyRotatedMeanwhile("the operator's key was rotated meanwhile")
         if self.rotation is not None:
             cursor.execute(f"SELECT state FROM {table} WHERE {position} > {param}",
                            (self.rotation.head_before,))
             for row in cursor.fetchall():
-                state = row["state"] if not isinstance(row, tuple) else row[0]
-                if open_envelope(bytes(state)).made_at > self.rotation.switch_at:
+                if open_envelope(bytes(first_column(row))).made_at > self.rotation.switch_at:
                     raise RecordConflictError(
                         "an event made after the switch time was saved meanwhile")
+
+
+def first_column(row: Any) -> Any:
+    """A row's first value, whether the driver gave a mapping (psycopg's dict rows), a
+    ``sqlite3.Row`` or a tuple."""
+    return row[0] if not isinstance(row, dict) else next(iter(row.values()))
 
 
 def dialect(recorder: Any) -> tuple[str, str, Any, str]:

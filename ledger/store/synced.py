@@ -25,15 +25,15 @@ MAX_COMPLETE = 4096
 
 
 class SyncedHeads:
-    """Epochs of the log's head, and the aggregates known complete in the current one."""
+    """The log's head, and the aggregates known complete up to it (a new epoch forgets
+    them all)."""
 
     def __init__(self) -> None:
-        self.epoch = 0
         self.head: int | None = None
         """The log's head up to which the current epoch's aggregates are complete."""
         self.active = False
         """Whether an attempt to save is under way (outside one, loads fast-forward)."""
-        self._complete: dict[UUID, int] = {}
+        self._complete: set[UUID] = set()
 
     def begin(self, head: int) -> None:
         """An attempt begins; the log's head is ``head``."""
@@ -47,13 +47,13 @@ class SyncedHeads:
 
     def current(self, aggregate_id: UUID) -> bool:
         """Whether the cached aggregate can be used without asking the store."""
-        return self.active and self._complete.get(aggregate_id) == self.epoch
+        return self.active and aggregate_id in self._complete
 
     def loaded(self, aggregate_id: UUID) -> None:
         """The aggregate was just brought up to date (it is complete up to the epoch's head,
         which was read before)."""
         if self.active:
-            self._complete[aggregate_id] = self.epoch
+            self._complete.add(aggregate_id)
 
     def saved(self, aggregate_ids: Iterable[UUID], notification_ids: Sequence[int]) -> None:
         """A save took ``notification_ids``: if they follow the epoch's head with no gap, the
@@ -63,17 +63,14 @@ class SyncedHeads:
         if self.head is not None and ids and ids == list(range(self.head + 1,
                                                               self.head + 1 + len(ids))):
             self.head = ids[-1]
-            for aggregate_id in aggregate_ids:
-                self._complete[aggregate_id] = self.epoch
+            self._complete.update(aggregate_ids)
         else:
             self._new_epoch(None)
 
     def forget(self, aggregate_ids: Iterable[UUID]) -> None:
         """These aggregates left the cache."""
-        for aggregate_id in aggregate_ids:
-            self._complete.pop(aggregate_id, None)
+        self._complete.difference_update(aggregate_ids)
 
     def _new_epoch(self, head: int | None) -> None:
-        self.epoch += 1
         self.head = head
         self._complete.clear()
