@@ -6,6 +6,8 @@
    same kind of store, measured in alternating blocks (median of the per-run ratios);
 2. bulk import: operations per second for `ledger import`-style chunks, versus raw
    eventsourcing's batched events per second (1,000 new aggregates per save) in the same run;
+   and the same import deciding only (saves left out), which bounds the ratio: decisions plus
+   the floor's cost for the events they make;
 3. flat cost: the same reserve/settle/retire cycle with 10^3 .. 10^6 events already in the
    store (filler events written straight through the recorder), and a cold load of a batch
    that has 10 versus N events of its own (snapshots keep it flat).
@@ -205,7 +207,11 @@ def bulk_lines(operations: int) -> list[str]:
 
 
 def bulk_import(kind: str, operations: int, runs: int) -> dict[str, Any]:
-    rates, raw = [], []
+    """The import against raw batched events/s in the same run; and the same import with
+    its saves left out (decisions only), which bounds the ratio: were the ledger's only cost
+    beyond the floor its decisions, an operation would take its decision's time plus the
+    floor's time for its events."""
+    rates, raw, decisions, per_op = [], [], [], []
     lines = bulk_lines(operations)
     for _ in range(runs):
         with temp_dir() as tmp:
@@ -213,14 +219,40 @@ def bulk_import(kind: str, operations: int, runs: int) -> dict[str, Any]:
             try:
                 raw.append(raw_batched_rate(store, len(lines)))
                 ledger = fresh_ledger(store, "bulk")
+                before = ledger.events.head()
                 report = importing.import_operations(ledger, lines=lines, chunk_size=1000)
                 rates.append(report.operations / report.seconds)
+                per_op.append((ledger.events.head() - before) / report.operations)
+                ledger.close()
+                ledger = fresh_ledger(store, "decisions")
+                decisions.append(decisions_only_rate(ledger, lines))
                 ledger.close()
             finally:
                 store.close()
+    events_per_op = median(per_op)
+    bound = 1 / (1 / median(decisions) + events_per_op / median(raw))
     return {"operations": len(lines), "runs": rates, "median_ops_per_s": median(rates),
             "raw_batched_events_per_s": median(raw),
-            "ratio_to_raw": median(rates) / median(raw)}
+            "ratio_to_raw": median(rates) / median(raw),
+            "events_per_operation": events_per_op,
+            "decisions_only_ops_per_s": median(decisions),
+            "bound_ops_per_s": bound, "bound_ratio": bound / median(raw)}
+
+
+def decisions_only_rate(ledger: UnitOfWork, lines: list[str]) -> float:
+    """Operations per second of the import with every save replaced by marking the events
+    saved (no payload, no signature, no store): what deciding alone costs."""
+    cache = ledger.events.repository.cache
+    assert cache is not None
+
+    def record(changed: list[Any]) -> None:
+        for aggregate in changed:
+            aggregate.collect_events()
+            cache.put(aggregate.id, aggregate)
+
+    ledger.events.record = record  # type: ignore[method-assign]
+    report = importing.import_operations(ledger, lines=lines, chunk_size=1000)
+    return report.operations / report.seconds
 
 
 def fill(ledger: UnitOfWork, events: int) -> None:
@@ -317,7 +349,11 @@ def main() -> None:
             print(f"{kind}: bulk import {bulk['median_ops_per_s']:,.0f} operations/s "
                   f"({bulk['operations']:,} operations); raw batched "
                   f"{bulk['raw_batched_events_per_s']:,.0f} events/s; ratio "
-                  f"{bulk['ratio_to_raw']:.2f}")
+                  f"{bulk['ratio_to_raw']:.2f}\n  decisions alone "
+                  f"{bulk['decisions_only_ops_per_s']:,.0f} ops/s; "
+                  f"{bulk['events_per_operation']:.2f} events an operation; bound with "
+                  f"the floor's cost for them {bulk['bound_ops_per_s']:,.0f} ops/s = ratio "
+                  f"{bulk['bound_ratio']:.2f}")
         if "flat" in only:
             flat = results[kind]["flat"] = flat_cost(kind, sizes, args.cycles)
             print_table(["events in store", "reserve us", "settle us", "retire us"], [

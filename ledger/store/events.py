@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
+from eventsourcing import persistence
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.domain import Aggregate, OriginatorVersionError
-from eventsourcing.persistence import Mapper, ProgrammingError
+from eventsourcing.domain import Aggregate, DomainEventProtocol, OriginatorVersionError
+from eventsourcing.persistence import Mapper, ProgrammingError, RecordConflictError
 
 from ledger.aggregates.batch import CreditBatch
 from ledger.aggregates.catalogue import Catalogue
@@ -26,6 +27,7 @@ from ledger.aggregates.snapshot import LedgerSnapshot
 from ledger.errors import ChainBroken, LedgerError
 from ledger.signing.keys import Keyring
 from ledger.signing.mapper import SigningMapper
+from ledger.signing.signing_workers import SIGN_APART_FROM, SigningWorkers
 from ledger.store.key_guard import KeyGuard, dialect, first_column
 from ledger.store.location import PG_TCP_SETTINGS, StoreLocation
 from ledger.store.synced import SyncedHeads
@@ -34,6 +36,31 @@ A = TypeVar("A", bound=Aggregate)
 POOL_CLOSE_S = 0.5
 ABSENT_BATCH = 500
 """Ids asked about in one statement (SQLite allows 999 parameters)."""
+
+
+class SignedEvents(persistence.EventStore[UUID]):
+    """The library's event store; a save of at least :data:`SIGN_APART_FROM` events has its
+    signatures made by worker processes while its payloads are built
+    (:mod:`ledger.signing.signing_workers`)."""
+
+    def __init__(self, mapper: Mapper[UUID], recorder: persistence.AggregateRecorder) -> None:
+        super().__init__(mapper, recorder)
+        self.workers = SigningWorkers()
+
+    def put(self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+            ) -> list[persistence.Recording[UUID]]:
+        if len(domain_events) < SIGN_APART_FROM or not isinstance(self.mapper, SigningMapper):
+            return super().put(domain_events, **kwargs)
+        stored_events = self.mapper.to_stored_events(domain_events, self.workers.sign_all)
+        notification_ids = self.recorder.insert_events(stored_events, **kwargs)
+        if not notification_ids:  # (a recorder without a log: the library's put does so too)
+            return []
+        return [persistence.Recording(domain_event, persistence.Notification(
+                    originator_id=stored.originator_id,
+                    originator_version=stored.originator_version,
+                    topic=stored.topic, state=stored.state, id=notification_id))
+                for domain_event, stored, notification_id
+                in zip(domain_events, stored_events, notification_ids, strict=True)]
 
 
 class EventStore(Application[UUID]):
@@ -88,7 +115,13 @@ class EventStore(Application[UUID]):
         pools = sys.modules.get("psycopg_pool")
         if pools is not None and isinstance(pool, pools.ConnectionPool):
             pool.close(timeout=POOL_CLOSE_S)
+        if isinstance(self.events, SignedEvents):
+            self.events.workers.close()
         super().close()
+
+    def construct_event_store(self) -> persistence.EventStore[UUID]:
+        """The library's event store, with a large save's signatures made by workers."""
+        return SignedEvents(mapper=self.mapper, recorder=self.recorder)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return SigningMapper(transcoder=self.factory.transcoder(), keyring=self.keyring)
@@ -128,13 +161,27 @@ class EventStore(Application[UUID]):
         self.synced.loaded(aggregate_id)
         return aggregate
 
-    def begin_attempt(self) -> None:
-        """An attempt to save begins: read the log's head once (see :meth:`load`)."""
-        self.synced.begin(self.head())
+    def begin_attempt(self, *, assume_head: bool = False) -> None:
+        """An attempt to save begins: read the log's head once (see :meth:`load`). With
+        ``assume_head``, take the head this process's last save left, when it knows one,
+        and have the save check it (HeadMovedMeanwhile when another writer moved it)."""
+        assumed = self.synced.begin_on_known_head() if assume_head else None
+        if assumed is None:
+            self.synced.begin(self.head())
+        self.guard.head = assumed
+
+    def assumed_head_moved(self) -> bool:
+        """Whether the attempt assumed the log's head and another writer has moved it since
+        (read now: a refusal is checked before it is reported, as a save is)."""
+        if self.guard.head is None or self.head() == self.guard.head:
+            return False
+        self.synced.moved()
+        return True
 
     def end_attempt(self) -> None:
         """The attempt is over: loads bring cached aggregates up to date again."""
         self.synced.end()
+        self.guard.head = None
 
     def exists(self, aggregate_id: UUID) -> bool:
         """Whether the aggregate was ever created: a cache hit, one of the ids
@@ -175,9 +222,11 @@ class EventStore(Application[UUID]):
         first); what was saved becomes the recorded state the next load starts from."""
         try:
             self._save(changed)
-        except BaseException:
+        except BaseException as e:
             if isinstance(self.mapper, SigningMapper):
                 self.mapper.forget(a.id for a in changed)
+            if isinstance(e, RecordConflictError):  # another writer wrote: read the head
+                self.synced.moved()
             raise
         if self.repository.cache is not None:
             for aggregate in changed:

@@ -15,27 +15,45 @@ the save's COMMIT):
   log's head was made after its switch time; if one was, the rotation is decided again, with
   a later switch time.
 
+The same check serves a single operation that assumed the log's head had not moved since this
+process's last save (:mod:`ledger.store.synced`): a save that finds another writer's event past
+that head rolls back with :class:`HeadMovedMeanwhile`, and the operation is decided again.
+
 Saves are serialised by the store's write lock (SQLite's database lock; on PostgreSQL the
-library's ``LOCK TABLE … IN EXCLUSIVE MODE``, taken here first), so whichever of a writer and a
-rotation commits second sees the other. The hook is the recorder's ``_insert_events``, which
-both of the library's application recorders call inside their insert transaction.
+library's ``LOCK TABLE … IN EXCLUSIVE MODE``), so whichever of a writer and a rotation commits
+second sees the other. The checks are made after the save's own INSERT (which takes the lock),
+inside its transaction: through the recorder's ``_insert_events``, which both of the library's
+application recorders call there, and on PostgreSQL after ``_insert_stored_events`` (a rotation's
+save, and a save of no events, take the lock and check first, as before).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder, RecordConflictError, StoredEvent
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    DataError,
+    RecordConflictError,
+    StoredEvent,
+)
 
 from ledger import ids
 from ledger.signing.envelope import open_envelope
 
+MAX_POSITION = 2**62
+"""A log position past any event: the head's count is of nothing when no head is checked."""
+
 
 class KeyRotatedMeanwhile(RecordConflictError):
     """Another process rotated the operator's key after this store took its keys."""
+
+
+class HeadMovedMeanwhile(RecordConflictError):
+    """Another writer saved past the log's head the attempt assumed, without reading it."""
 
 
 @dataclass
@@ -54,6 +72,10 @@ class KeyGuard:
     """The operator's version whose last key this store signs with (None: not checked, as
     before the log has an operator or when nothing is signed)."""
     rotation: Rotation | None = None
+    head: int | None = None
+    """The log's head the save must find before its own events (None: not checked)."""
+    _in_server: Any = field(default=None, repr=False)
+    """The cursor of the last in-server check (its result is never fetched)."""
 
     def install(self, recorder: ApplicationRecorder) -> None:
         """Check inside ``recorder``'s insert transaction (see the module's description)."""
@@ -62,8 +84,10 @@ class KeyGuard:
 
         def guarded(cursor: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
             if postgres:
-                recorder._lock_table(cursor)  # type: ignore[attr-defined]
-                self._check(cursor, recorder, stored_events, inserted=False)
+                if self.rotation is not None or not stored_events:
+                    recorder._lock_table(cursor)  # type: ignore[attr-defined]
+                    self._check(cursor, recorder, stored_events, inserted=False)
+                # (otherwise checked in the server after the insert: see _check_in_server)
                 return insert(cursor, stored_events, **kwargs)
             # SQLite: the first INSERT takes the write lock; reading first could leave the
             # transaction on a snapshot older than the lock it then needs.
@@ -72,21 +96,74 @@ class KeyGuard:
             return result
 
         recorder._insert_events = guarded  # type: ignore[attr-defined]
+        if postgres:
+            self._install_in_server(recorder)
+
+    def _install_in_server(self, recorder: Any) -> None:
+        """PostgreSQL: unless a rotation is being saved, the checks ride in the insert's
+        pipeline as its last statement (:meth:`_check_in_server`), and the error that
+        statement raises becomes its refusal again (:func:`named_refusal`)."""
+        insert_stored = recorder._insert_stored_events
+        insert_events = recorder.insert_events
+
+        def then_checked(cursor: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+                         ) -> None:
+            insert_stored(cursor, stored_events, **kwargs)
+            if self.rotation is None:
+                self._check_in_server(cursor.connection, recorder, stored_events)
+
+        def refused_as_named(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return insert_events(*args, **kwargs)
+            except DataError as e:
+                raise named_refusal(e) from None
+
+        recorder._insert_stored_events = then_checked
+        recorder.insert_events = refused_as_named
+
+    def _check_in_server(self, connection: Any, recorder: Any,
+                         stored_events: Sequence[StoredEvent]) -> None:
+        """PostgreSQL: the checks of :meth:`_check`, made after the insert (under the lock
+        it took) by a statement that fails when one does, so it rides in the insert's
+        pipeline instead of costing a round trip of its own. The failure is a cast to an
+        integer of a text naming the refusal; the pipeline's sync raises it and the
+        transaction is rolled back. It is the pipeline's last statement, on a cursor of its
+        own (the insert's keeps the ids it returned), and never prepared: the server skips
+        what follows a failed statement (this one, after an insert that conflicts) up to the
+        sync, and psycopg would take a statement it meant to prepare there as prepared ("no
+        prepared statement" on its next use)."""
+        if self.operator_version is None and self.head is None:
+            return
+        table, _, operator_id, _ = dialect(recorder)
+        self._in_server = connection.cursor()  # (kept until the next save: not fetched)
+        self._in_server.execute(
+            "SELECT CASE WHEN v > %s THEN CAST(%s || v AS integer) "
+            "WHEN n > %s THEN CAST(%s || n AS integer) ELSE 0 END "
+            f"FROM (SELECT (SELECT MAX(originator_version) FROM {table} "
+            "WHERE originator_id = %s) AS v, "
+            f"(SELECT COUNT(*) FROM {table} WHERE notification_id > %s) AS n) AS found",
+            (MAX_POSITION if self.operator_version is None
+             else self._expected_operator_version(stored_events),
+             KEY_ROTATED, len(stored_events), HEAD_MOVED, operator_id,
+             MAX_POSITION if self.head is None else self.head),
+            prepare=False)
 
     def _check(self, cursor: Any, recorder: Any, stored_events: Sequence[StoredEvent],
                *, inserted: bool) -> None:
-        if self.operator_version is None and self.rotation is None:
+        """Raise what the save must not commit past; the key's checks come first (a rotation
+        moves the head too, and asks more of the writer than deciding again)."""
+        if self.operator_version is None and self.rotation is None and self.head is None:
             return
         table, param, operator_id, position = dialect(recorder)
+        cursor.execute(f"SELECT (SELECT MAX(originator_version) FROM {table} "
+                       f"WHERE originator_id = {param}) AS v, "
+                       f"(SELECT COUNT(*) FROM {table} WHERE {position} > {param}) AS n",
+                       (operator_id, self.head if self.head is not None else MAX_POSITION))
+        found_version, past_head = columns(cursor.fetchone())
         if self.operator_version is not None:
-            expected = self.operator_version
-            if inserted:  # this save's own operator events are already in the table
-                expected = max([expected] + [e.originator_version for e in stored_events
-                                             if str(e.originator_id) == str(ids.OPERATOR_ID)])
-            cursor.execute(f"SELECT MAX(originator_version) AS v FROM {table} "
-                           f"WHERE originator_id = {param}", (operator_id,))
-            found = first_column(cursor.fetchone()) or 0
-            if found > expected:
+            expected = (self._expected_operator_version(stored_events) if inserted
+                        else self.operator_version)
+            if (found_version or 0) > expected:
                 raise KeyRotatedMeanwhile("the operator's key was rotated meanwhile")
         if self.rotation is not None:
             cursor.execute(f"SELECT state FROM {table} WHERE {position} > {param}",
@@ -95,12 +172,40 @@ class KeyGuard:
                 if open_envelope(bytes(first_column(row))).made_at > self.rotation.switch_at:
                     raise RecordConflictError(
                         "an event made after the switch time was saved meanwhile")
+        if self.head is not None and past_head > (len(stored_events) if inserted else 0):
+            raise HeadMovedMeanwhile(f"the log's head moved past {self.head} meanwhile")
+
+    def _expected_operator_version(self, stored_events: Sequence[StoredEvent]) -> int:
+        """The operator's version once this save's own operator events are in the table."""
+        assert self.operator_version is not None
+        return max([self.operator_version] + [
+            e.originator_version for e in stored_events
+            if str(e.originator_id) == str(ids.OPERATOR_ID)])
+
+
+KEY_ROTATED = "ledger: key rotated meanwhile, operator version "
+HEAD_MOVED = "ledger: head moved meanwhile, events past it "
+
+
+def named_refusal(error: DataError) -> Exception:
+    """The refusal a failed in-server check stands for (:meth:`KeyGuard._check_in_server`),
+    or the error itself when it is not one."""
+    if KEY_ROTATED in str(error):
+        return KeyRotatedMeanwhile("the operator's key was rotated meanwhile")
+    if HEAD_MOVED in str(error):
+        return HeadMovedMeanwhile("the log's head moved meanwhile")
+    return error
 
 
 def first_column(row: Any) -> Any:
     """A row's first value, whether the driver gave a mapping (psycopg's dict rows), a
     ``sqlite3.Row`` or a tuple."""
     return row[0] if not isinstance(row, dict) else next(iter(row.values()))
+
+
+def columns(row: Any) -> tuple[Any, ...]:
+    """A row's values in order, whatever the driver gave (see :func:`first_column`)."""
+    return tuple(row.values()) if isinstance(row, dict) else tuple(row)
 
 
 def dialect(recorder: Any) -> tuple[str, str, Any, str]:

@@ -13,6 +13,14 @@ Nothing is weakened: an aggregate used without a query reflects every event up t
 read when the attempt began, which is what a load just before the attempt would have given; an
 event another writer commits after that makes the save of an aggregate it touched conflict, as
 it always did.
+
+A single operation's attempt may also skip that read (:meth:`SyncedHeads.begin_on_known_head`):
+when this process's last save left the head known, the attempt assumes it has not moved, and
+the save's transaction checks it under the store's write lock
+(:class:`~ledger.store.key_guard.KeyGuard`): a head that moved rolls the save back
+(``HeadMovedMeanwhile``) and the operation is decided again after a real read. That is stronger
+than the read, not weaker: every aggregate used is complete up to the commit itself. After a
+miss, the next :data:`COOL_DOWN` attempts read the head (another writer is active).
 """
 
 from __future__ import annotations
@@ -22,6 +30,9 @@ from uuid import UUID
 
 MAX_COMPLETE = 4096
 """Aggregates remembered in one epoch; past it a new epoch starts (the cache holds 1,000)."""
+COOL_DOWN = 16
+"""Attempts that read the head after a save found it had moved: other writers are active, and
+assuming it has not moved would cost each of them an attempt decided twice."""
 
 
 class SyncedHeads:
@@ -34,12 +45,29 @@ class SyncedHeads:
         self.active = False
         """Whether an attempt to save is under way (outside one, loads fast-forward)."""
         self._complete: set[UUID] = set()
+        self._cool_down = 0
 
     def begin(self, head: int) -> None:
         """An attempt begins; the log's head is ``head``."""
         if head != self.head or len(self._complete) > MAX_COMPLETE:
             self._new_epoch(head)
+        self._cool_down = max(0, self._cool_down - 1)
         self.active = True
+
+    def begin_on_known_head(self) -> int | None:
+        """An attempt begins without reading the log's head: the head it assumes (which its
+        save must find, or roll back), or None when none can be assumed (the caller reads
+        it and calls :meth:`begin`)."""
+        if self.head is None or self._cool_down or len(self._complete) > MAX_COMPLETE:
+            return None
+        self.active = True
+        return self.head
+
+    def moved(self) -> None:
+        """A save found the log's head past the one its attempt assumed: another writer
+        wrote; read the head on the next attempts."""
+        self._new_epoch(None)
+        self._cool_down = COOL_DOWN
 
     def end(self) -> None:
         """The attempt is over (saved or not)."""

@@ -51,7 +51,7 @@ from ledger.settings import Settings
 from ledger.signing.keys import Keyring
 from ledger.signing.mapper import SigningMapper
 from ledger.store.events import EventStore
-from ledger.store.key_guard import KeyRotatedMeanwhile
+from ledger.store.key_guard import HeadMovedMeanwhile, KeyRotatedMeanwhile
 from ledger.store.location import read_only_store, store_errors
 
 T = TypeVar("T")
@@ -247,11 +247,19 @@ class UnitOfWork:
         self.require_writable()
         started = time.monotonic()
         for attempt in range(MAX_ATTEMPTS):
-            with self._settle() as saved:
-                changed, result = decide()
+            with self._settle(assume_head=True) as saved:
+                try:
+                    changed, result = decide()
+                except LedgerError:
+                    if self.events.assumed_head_moved():
+                        continue  # refused on state another writer has changed: decide again
+                    raise
                 self.saves.attempts += 1
                 try:
                     self.events.record(changed)
+                except HeadMovedMeanwhile:
+                    self.saves.conflicts += 1
+                    continue  # another writer saved: decided again at once, on a head read
                 except KeyRotatedMeanwhile:
                     self._take_rotated_keys()
                     continue  # decided again, its events made after the switch, the new key
@@ -296,15 +304,15 @@ class UnitOfWork:
             saved.append(True)
 
     @contextmanager
-    def _settle(self) -> Iterator[list[bool]]:
+    def _settle(self, *, assume_head: bool = False) -> Iterator[list[bool]]:
         """Around one attempt to decide and save: unless the body marks it saved, evict from
         the cache every aggregate loaded meanwhile (a refusal or a conflict may have left
         events applied to them that were never saved); after a save, evict any loaded
         aggregate that still holds unsaved events (a decision that changed it without saying
-        so)."""
+        so). ``assume_head``: see :meth:`EventStore.begin_attempt`."""
         self._loaded = set()
         saved: list[bool] = []
-        self.events.begin_attempt()
+        self.events.begin_attempt(assume_head=assume_head)
         try:
             yield saved
         finally:

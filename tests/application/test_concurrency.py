@@ -111,3 +111,42 @@ def test_a_cached_aggregate_is_used_without_a_query_only_while_nobody_else_wrote
         reservations.reserve(ledger, buyer="acme", quantity=9, batch=LEAF)
     assert asked  # brought up to date first: the refusal counts the other writer's 50
     assert reads.show_batch(ledger, batch=LEAF).reserved == 52
+
+
+def test_a_single_writer_does_not_read_the_head_before_each_save(
+    ledger: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While only this unit writes, an operation assumes the head its last save left (the
+    save's transaction checks it): no read of the log's head, no query for a cached aggregate."""
+    minting.mint(ledger, document=issuance(first=1, last=60))
+    open_buyers(ledger, "acme")
+    reservations.reserve(ledger, buyer="acme", quantity=1, batch=LEAF)
+    heads: list[object] = []
+    read_head = ledger.events.recorder.max_notification_id
+    monkeypatch.setattr(ledger.events.recorder, "max_notification_id",
+                        lambda: heads.append(1) or read_head())
+    for _ in range(3):
+        view = reservations.reserve(ledger, buyer="acme", quantity=1, batch=LEAF)
+        reservations.settle(ledger, reservation=view.reservation)
+    assert heads == []
+    assert ledger.saves.conflicts == 0
+    assert reads.show_batch(ledger, batch=LEAF).held == 3
+
+
+def test_a_refusal_on_a_head_another_writer_moved_is_decided_again(
+    ledger: UnitOfWork, settings: Settings, clock: Clock
+) -> None:
+    """An operation that assumed the head and is refused reads the head before it reports the
+    refusal: the credits another writer released since are counted, not refused."""
+    minting.mint(ledger, document=issuance(first=1, last=10))
+    open_buyers(ledger, "acme")
+    held = reservations.reserve(ledger, buyer="acme", quantity=10, batch=LEAF)
+    # The batch is cached with nothing available, and the head this save left is assumed next.
+    other = UnitOfWork(settings, clock=clock)
+    try:
+        reservations.release(other, reservation=held.reservation)
+    finally:
+        other.close()
+    view = reservations.reserve(ledger, buyer="acme", quantity=4, batch=LEAF)
+    assert view.quantity == 4
+    assert reads.show_batch(ledger, batch=LEAF).reserved == 4
