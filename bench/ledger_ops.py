@@ -224,6 +224,10 @@ def bulk_import(kind: str, operations: int, runs: int) -> dict[str, Any]:
                 rates.append(report.operations / report.seconds)
                 per_op.append((ledger.events.head() - before) / report.operations)
                 ledger.close()
+            finally:
+                store.close()
+            store = ScratchStore(kind, tmp)
+            try:
                 ledger = fresh_ledger(store, "decisions")
                 decisions.append(decisions_only_rate(ledger, lines))
                 ledger.close()

@@ -21,10 +21,10 @@ that head rolls back with :class:`HeadMovedMeanwhile`, and the operation is deci
 
 Saves are serialised by the store's write lock (SQLite's database lock; on PostgreSQL the
 library's ``LOCK TABLE … IN EXCLUSIVE MODE``), so whichever of a writer and a rotation commits
-second sees the other. The checks are made after the save's own INSERT (which takes the lock),
-inside its transaction: through the recorder's ``_insert_events``, which both of the library's
-application recorders call there, and on PostgreSQL after ``_insert_stored_events`` (a rotation's
-save, and a save of no events, take the lock and check first, as before).
+second sees the other. The checks are read inside the save's transaction, under the lock:
+through the recorder's ``_insert_events``, which both of the library's application recorders
+call there (SQLite: after the INSERT, which takes the lock; PostgreSQL: after taking the lock,
+the query's answer read once the insert's pipeline synced, so it costs no round trip).
 """
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ class KeyGuard:
     rotation: Rotation | None = None
     head: int | None = None
     """The log's head the save must find before its own events (None: not checked)."""
-    _in_server: Any = field(default=None, repr=False)
-    """The cursor of the last in-server check (its result is never fetched)."""
+    _queried: Any = field(default=None, repr=False)
+    """PostgreSQL: the cursor of the checks' query in the insert's pipeline, until read."""
 
     def install(self, recorder: ApplicationRecorder) -> None:
         """Check inside ``recorder``'s insert transaction (see the module's description)."""
@@ -84,10 +84,13 @@ class KeyGuard:
 
         def guarded(cursor: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
             if postgres:
+                recorder._lock_table(cursor)  # type: ignore[attr-defined]
+                self._queried = None
                 if self.rotation is not None or not stored_events:
-                    recorder._lock_table(cursor)  # type: ignore[attr-defined]
                     self._check(cursor, recorder, stored_events, inserted=False)
-                # (otherwise checked in the server after the insert: see _check_in_server)
+                elif self.operator_version is not None or self.head is not None:
+                    self._queried = cursor.connection.cursor()  # read after the sync
+                    self._query(self._queried, recorder)
                 return insert(cursor, stored_events, **kwargs)
             # SQLite: the first INSERT takes the write lock; reading first could leave the
             # transaction on a snapshot older than the lock it then needs.
@@ -100,17 +103,28 @@ class KeyGuard:
             self._install_in_server(recorder)
 
     def _install_in_server(self, recorder: Any) -> None:
-        """PostgreSQL: unless a rotation is being saved, the checks ride in the insert's
-        pipeline as its last statement (:meth:`_check_in_server`), and the error that
-        statement raises becomes its refusal again (:func:`named_refusal`)."""
-        insert_stored = recorder._insert_stored_events
+        """PostgreSQL: the checks' query, sent after the lock and before the insert, is read
+        after the insert's pipeline synced (no round trip of its own: the lock, the query,
+        the insert and the sync are one), and a refusal fails the transaction
+        (:meth:`_refuse_in_server`). A rotation's save, and a save of no events, read their
+        checks before inserting, as SQLite's saves do after. The query comes before the
+        insert, not after it: the server skips what follows a failed statement (an insert
+        that conflicts) up to the sync, and psycopg would take a statement it was preparing
+        there as prepared ("prepared statement does not exist" on its next use)."""
+        fetch_ids = recorder._fetch_ids_after_insert_events
         insert_events = recorder.insert_events
 
-        def then_checked(cursor: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-                         ) -> None:
-            insert_stored(cursor, stored_events, **kwargs)
-            if self.rotation is None:
-                self._check_in_server(cursor.connection, recorder, stored_events)
+        def ids_then_refused(cursor: Any, stored_events: Sequence[StoredEvent],
+                             **kwargs: Any) -> Any:
+            ids = fetch_ids(cursor, stored_events, **kwargs)
+            if self._queried is not None:
+                found_version, past_head = columns(self._queried.fetchone())
+                self._queried = None
+                refusal = self._refusal(found_version, past_head, stored_events,
+                                        inserted=False)
+                if refusal is not None:
+                    self._refuse_in_server(cursor, refusal)
+            return ids
 
         def refused_as_named(*args: Any, **kwargs: Any) -> Any:
             try:
@@ -118,62 +132,59 @@ class KeyGuard:
             except DataError as e:
                 raise named_refusal(e) from None
 
-        recorder._insert_stored_events = then_checked
+        recorder._fetch_ids_after_insert_events = ids_then_refused
         recorder.insert_events = refused_as_named
 
-    def _check_in_server(self, connection: Any, recorder: Any,
-                         stored_events: Sequence[StoredEvent]) -> None:
-        """PostgreSQL: the checks of :meth:`_check`, made after the insert (under the lock
-        it took) by a statement that fails when one does, so it rides in the insert's
-        pipeline instead of costing a round trip of its own. The failure is a cast to an
-        integer of a text naming the refusal; the pipeline's sync raises it and the
-        transaction is rolled back. It is the pipeline's last statement, on a cursor of its
-        own (the insert's keeps the ids it returned), and never prepared: the server skips
-        what follows a failed statement (this one, after an insert that conflicts) up to the
-        sync, and psycopg would take a statement it meant to prepare there as prepared ("no
-        prepared statement" on its next use)."""
-        if self.operator_version is None and self.head is None:
-            return
-        table, _, operator_id, _ = dialect(recorder)
-        self._in_server = connection.cursor()  # (kept until the next save: not fetched)
-        self._in_server.execute(
-            "SELECT CASE WHEN v > %s THEN CAST(%s || v AS integer) "
-            "WHEN n > %s THEN CAST(%s || n AS integer) ELSE 0 END "
-            f"FROM (SELECT (SELECT MAX(originator_version) FROM {table} "
-            "WHERE originator_id = %s) AS v, "
-            f"(SELECT COUNT(*) FROM {table} WHERE notification_id > %s) AS n) AS found",
-            (MAX_POSITION if self.operator_version is None
-             else self._expected_operator_version(stored_events),
-             KEY_ROTATED, len(stored_events), HEAD_MOVED, operator_id,
-             MAX_POSITION if self.head is None else self.head),
-            prepare=False)
+    @staticmethod
+    def _refuse_in_server(cursor: Any, refusal: Exception) -> None:
+        """Fail the transaction with ``refusal``: raised here, after the pipeline's sync, it
+        would be caught by the library, which then commits. Instead a statement fails (a cast
+        to an integer of a text naming the refusal, never prepared), the transaction's COMMIT
+        raises that error and is a rollback, and :func:`named_refusal` gives the error its
+        class again."""
+        marker = KEY_ROTATED if isinstance(refusal, KeyRotatedMeanwhile) else HEAD_MOVED
+        cursor.execute("SELECT CAST(%s AS integer)", (marker,), prepare=False)
 
-    def _check(self, cursor: Any, recorder: Any, stored_events: Sequence[StoredEvent],
-               *, inserted: bool) -> None:
-        """Raise what the save must not commit past; the key's checks come first (a rotation
-        moves the head too, and asks more of the writer than deciding again)."""
-        if self.operator_version is None and self.rotation is None and self.head is None:
-            return
+    def _query(self, cursor: Any, recorder: Any) -> None:
+        """The operator's version and the number of events past the assumed head, in one
+        statement (an impossible head when none is assumed: nothing to count)."""
         table, param, operator_id, position = dialect(recorder)
         cursor.execute(f"SELECT (SELECT MAX(originator_version) FROM {table} "
                        f"WHERE originator_id = {param}) AS v, "
                        f"(SELECT COUNT(*) FROM {table} WHERE {position} > {param}) AS n",
                        (operator_id, self.head if self.head is not None else MAX_POSITION))
+
+    def _check(self, cursor: Any, recorder: Any, stored_events: Sequence[StoredEvent],
+               *, inserted: bool) -> None:
+        """Raise what the save must not commit past."""
+        if self.operator_version is None and self.rotation is None and self.head is None:
+            return
+        self._query(cursor, recorder)
         found_version, past_head = columns(cursor.fetchone())
-        if self.operator_version is not None:
-            expected = (self._expected_operator_version(stored_events) if inserted
-                        else self.operator_version)
-            if (found_version or 0) > expected:
-                raise KeyRotatedMeanwhile("the operator's key was rotated meanwhile")
-        if self.rotation is not None:
+        refusal = self._refusal(found_version, past_head, stored_events, inserted=inserted)
+        if self.rotation is not None and not isinstance(refusal, KeyRotatedMeanwhile):
+            table, param, _, position = dialect(recorder)
             cursor.execute(f"SELECT state FROM {table} WHERE {position} > {param}",
                            (self.rotation.head_before,))
             for row in cursor.fetchall():
                 if open_envelope(bytes(first_column(row))).made_at > self.rotation.switch_at:
                     raise RecordConflictError(
                         "an event made after the switch time was saved meanwhile")
+        if refusal is not None:
+            raise refusal
+
+    def _refusal(self, found_version: int | None, past_head: int,
+                 stored_events: Sequence[StoredEvent], *, inserted: bool) -> Exception | None:
+        """What the counts read say: the key's check first (a rotation moves the head too,
+        and asks more of the writer than deciding again), then the head's."""
+        if self.operator_version is not None:
+            expected = (self._expected_operator_version(stored_events) if inserted
+                        else self.operator_version)
+            if (found_version or 0) > expected:
+                return KeyRotatedMeanwhile("the operator's key was rotated meanwhile")
         if self.head is not None and past_head > (len(stored_events) if inserted else 0):
-            raise HeadMovedMeanwhile(f"the log's head moved past {self.head} meanwhile")
+            return HeadMovedMeanwhile(f"the log's head moved past {self.head} meanwhile")
+        return None
 
     def _expected_operator_version(self, stored_events: Sequence[StoredEvent]) -> int:
         """The operator's version once this save's own operator events are in the table."""
@@ -183,12 +194,12 @@ class KeyGuard:
             if str(e.originator_id) == str(ids.OPERATOR_ID)])
 
 
-KEY_ROTATED = "ledger: key rotated meanwhile, operator version "
-HEAD_MOVED = "ledger: head moved meanwhile, events past it "
+KEY_ROTATED = "ledger: key rotated meanwhile"
+HEAD_MOVED = "ledger: head moved meanwhile"
 
 
 def named_refusal(error: DataError) -> Exception:
-    """The refusal a failed in-server check stands for (:meth:`KeyGuard._check_in_server`),
+    """The refusal a failed in-server check stands for (:meth:`KeyGuard._refuse_in_server`),
     or the error itself when it is not one."""
     if KEY_ROTATED in str(error):
         return KeyRotatedMeanwhile("the operator's key was rotated meanwhile")
