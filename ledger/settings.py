@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ledger.signing.keys import KeyDirectory
 from ledger.store.location import DEFAULT_DB, StoreLocation
+
+if TYPE_CHECKING:
+    from ledger.signing.keys import KeyDirectory
 
 
 @dataclass(frozen=True)
@@ -28,4 +31,6 @@ class Settings:
         """The operator's key directory: ``key_dir``, else ``LEDGER_KEY_DIR``, else beside the
         store."""
         chosen = self.key_dir or os.environ.get("LEDGER_KEY_DIR")
+        from ledger.signing.keys import KeyDirectory  # (cryptography: only when keys are used)
+
         return KeyDirectory(Path(chosen) if chosen else self.location.default_key_dir())

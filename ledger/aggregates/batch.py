@@ -18,16 +18,10 @@ from ledger.aggregates.labels import exclusive_with
 from ledger.aggregates.snapshot import LedgerSnapshot
 from ledger.errors import InsufficientCredits, LabelConflict, LabelMissing
 from ledger.serials import BlockSet, SerialRange, ranges_from_lists, ranges_to_lists
+from ledger.serials.pools import AVAILABLE, CANCELLED, HELD, RESERVED, RETIRED
 
 UNITS = ("t", "kg")
 """What one credit of a batch is: a tonne of CO2e, or a kilogram (Isometric)."""
-AVAILABLE = "available"
-RESERVED = "reserved"
-RETIRED = "retired"
-CANCELLED = "cancelled"
-HELD = "held:"
-POOLS = ("available", "reserved", "held", "retired", "cancelled")
-"""The totals every minted credit is counted in exactly once (held: every holder together)."""
 
 
 class CreditBatch(Aggregate):

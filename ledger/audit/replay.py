@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 
 from ledger import topics
-from ledger.aggregates.batch import POOLS, CreditBatch
+from ledger.aggregates.batch import CreditBatch
 from ledger.audit.report import AuditReport, Problem
 from ledger.audit.signatures import Check, SignatureChecker
 from ledger.audit.state import LedgerState
@@ -32,6 +32,7 @@ from ledger.errors import (
 )
 from ledger.progress import Progress, silent
 from ledger.serials.native import serial_scope
+from ledger.serials.pools import POOLS
 from ledger.signing.envelope import GENESIS, Envelope, open_envelope
 from ledger.signing.keys import TrustedKey
 from ledger.signing.mapper import check_binding, domain_event_of

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ledger.aggregates.batch import POOLS
 from ledger.audit.held import compare_held, held_checkpoints
 from ledger.audit.replay import Replay, run_replay
 from ledger.audit.report import AuditReport, Problem
@@ -30,6 +29,7 @@ from ledger.progress import Progress, silent
 from ledger.projections.database import Database
 from ledger.projections.merkle_log import tree_size
 from ledger.projections.registry import PROJECTIONS
+from ledger.serials.pools import POOLS
 from ledger.signing.keys import TrustedKey, raw_public
 from ledger.store.events import EventStore
 from ledger.transparency.checkpoint import Checkpoint, open_checkpoint

@@ -15,7 +15,8 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from ledger import topics
-from ledger.aggregates.batch import AVAILABLE, POOLS, RESERVED, CreditBatch
+from ledger.aggregates.batch import CreditBatch
+from ledger.serials.pools import AVAILABLE, POOLS, RESERVED
 from ledger.transparency.bundle import commitment
 
 WANTED = frozenset({*topics.BATCH_EVENTS, topics.RETIREMENT_RECORDED,

@@ -23,7 +23,6 @@ from ledger.transparency.merkle import (
     NodeReader,
     leaf_hash,
 )
-from ledger.transparency.note import add_signatures
 from ledger.views import CheckpointView
 
 BYTES = "BYTEA"  # SQLite stores blobs whatever the declared type; PostgreSQL needs bytea
@@ -234,6 +233,8 @@ def add_cosignatures(db: Database, size: int, lines: Sequence[str]) -> Checkpoin
     """Append witnesses' cosignature lines to the stored checkpoint of ``size`` (those it does
     not hold yet). Its text and the operator's signature never change: only lines are added."""
     stored = checkpoint_at(db, size)
+    from ledger.transparency.note import add_signatures  # (cryptography: when signing)
+
     note = add_signatures(stored.note, lines)
     if note != stored.note:
         db.execute("UPDATE checkpoints SET note = ? WHERE tree_size = ? AND note = ?",

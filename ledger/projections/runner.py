@@ -18,9 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
-
-from eventsourcing.persistence import Notification
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ledger.progress import Progress, silent
 
@@ -28,9 +26,11 @@ from ledger.progress import Progress, silent
 from ledger.projections.database import Database as Database
 from ledger.projections.database import SQLiteDatabase as SQLiteDatabase
 from ledger.projections.database import not_built
-from ledger.signing.batch import SignatureChecks
-from ledger.signing.mapper import SigningMapper, domain_event_of
-from ledger.store.events import EventStore
+
+if TYPE_CHECKING:  # imported where used: a read that does not catch up never loads them
+    from eventsourcing.persistence import Notification
+
+    from ledger.store.events import EventStore
 
 CHUNK_SIZE = 500
 """Events applied per transaction."""
@@ -105,8 +105,12 @@ class Decoder:
         self.events = events
         self.size = size
         self._events: OrderedDict[int, Any] = OrderedDict()
+        from ledger.signing.batch import SignatureChecks
+        from ledger.signing.mapper import SigningMapper, domain_event_of
+
         mapper = events.mapper
         self._checks = SignatureChecks(mapper) if isinstance(mapper, SigningMapper) else None
+        self._domain_event_of = domain_event_of
 
     def ahead(self, page: Sequence[Notification], backlog: int) -> None:
         """Start checking the signatures of ``page``, which will be decoded soon, in worker
@@ -121,7 +125,7 @@ class Decoder:
                 event = self.events.mapper.to_domain_event(notification)
             else:
                 checked = self._checks.take(notification)
-                event = domain_event_of(notification,
+                event = self._domain_event_of(notification,
                                         self._checks.mapper.verify(notification, checked))
             self._events[notification.id] = event
             if len(self._events) > self.size:

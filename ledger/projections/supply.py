@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ledger.aggregates.batch import POOLS
 from ledger.errors import ConservationViolated, InvalidArgument
 from ledger.projections.runner import Database, Item, Projection
 from ledger.serials import SerialRange, ranges_from_lists, total
+from ledger.serials.pools import POOLS
 from ledger.topics import BATCH_MOVES, BATCH_REVERSAL_RECORDED
 
 COUNTS = ("minted", *POOLS, "buffer", "reversed")

@@ -15,11 +15,12 @@ from weakref import WeakValueDictionary
 from eventsourcing.utils import get_topic
 
 from ledger import ids, topics
-from ledger.aggregates.batch import CANCELLED, RETIRED, CreditBatch
+from ledger.aggregates.batch import CreditBatch
 from ledger.aggregates.catalogue import Catalogue
 from ledger.errors import BatchNotFound, RetirementNotFound
 from ledger.reconcile.ledger_side import BlockState, LedgerBatch, LedgerBlock, MemoryLedgerSide
 from ledger.reconcile.ranges import coalesce
+from ledger.serials.pools import CANCELLED, RETIRED
 from ledger.store.events import EventStore
 
 _State = tuple[BlockState, str | None]

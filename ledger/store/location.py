@@ -10,14 +10,13 @@ Connection settings (documented in the README): PostgreSQL connections time out 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
-
-from eventsourcing.persistence import PersistenceError
 
 from ledger.errors import InvalidArgument, NotFound, ReadOnlyStore, StoreUnavailable
 
@@ -119,7 +118,12 @@ def store_errors(location: StoreLocation) -> Iterator[None]:
     clear error, the password removed."""
     try:
         yield
-    except PersistenceError as e:
+    except Exception as e:
+        # The library's errors: its module is imported by whatever opened the store (a read
+        # of the projections alone never loads it).
+        persistence = sys.modules.get("eventsourcing.persistence")
+        if persistence is None or not isinstance(e, persistence.PersistenceError):
+            raise
         if getattr(e.__cause__, "sqlstate", None) == READ_ONLY_SQL_TRANSACTION:
             raise read_only_store(location) from None
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__

@@ -9,13 +9,8 @@ hot standby) it reads them as they are too, and notes so with the projection's p
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ledger.aggregates.account import Account
-from ledger.aggregates.cancellation import Cancellation
-from ledger.aggregates.reservation import Reservation
-from ledger.aggregates.retirement import CLAIM_FIELDS, Retirement
-from ledger.aggregates.transfer import Transfer
 from ledger.progress import Progress, note, silent
 from ledger.projections import balances, retirements, supply
 from ledger.usecases import projecting
@@ -32,6 +27,13 @@ from ledger.views import (
     SupplyView,
     TransferView,
 )
+
+if TYPE_CHECKING:  # a read of the projections alone never loads the domain (or eventsourcing)
+    from ledger.aggregates.account import Account
+    from ledger.aggregates.cancellation import Cancellation
+    from ledger.aggregates.reservation import Reservation
+    from ledger.aggregates.retirement import Retirement
+    from ledger.aggregates.transfer import Transfer
 
 
 def show_batch(uow: UnitOfWork, *, batch: str) -> BatchView:
@@ -165,6 +167,8 @@ def retirement_view(r: Retirement) -> RetirementView:
 
 def claim_of(r: Retirement) -> dict[str, str]:
     """The claim data a retirement was recorded with (none before claim data existed)."""
+    from ledger.aggregates.retirement import CLAIM_FIELDS
+
     return {name: value for name in CLAIM_FIELDS
             if (value := getattr(r, name, None)) is not None}
 

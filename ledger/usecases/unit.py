@@ -18,21 +18,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import RecordConflictError
-
 from ledger import ids
-from ledger.aggregates.account import Account
-from ledger.aggregates.batch import CreditBatch
-from ledger.aggregates.cancellation import Cancellation
-from ledger.aggregates.catalogue import Catalogue
-from ledger.aggregates.operator import Operator
-from ledger.aggregates.reservation import Reservation
-from ledger.aggregates.retirement import Retirement
-from ledger.aggregates.transfer import Transfer
 from ledger.errors import (
     AccountNotFound,
     BatchNotFound,
@@ -48,16 +37,26 @@ from ledger.projections import save_counts
 from ledger.projections.connect import open_database
 from ledger.projections.database import Database
 from ledger.settings import Settings
-from ledger.signing.keys import Keyring
-from ledger.signing.mapper import SigningMapper
-from ledger.store.events import EventStore
-from ledger.store.key_guard import HeadMovedMeanwhile, KeyRotatedMeanwhile
 from ledger.store.location import read_only_store, store_errors
 
+if TYPE_CHECKING:  # imported where used: a read of the projections alone never loads them
+    from eventsourcing.domain import Aggregate
+
+    from ledger.aggregates.account import Account
+    from ledger.aggregates.batch import CreditBatch
+    from ledger.aggregates.cancellation import Cancellation
+    from ledger.aggregates.catalogue import Catalogue
+    from ledger.aggregates.operator import Operator
+    from ledger.aggregates.reservation import Reservation
+    from ledger.aggregates.retirement import Retirement
+    from ledger.aggregates.transfer import Transfer
+    from ledger.signing.keys import Keyring
+    from ledger.store.events import EventStore
+
 T = TypeVar("T")
-A = TypeVar("A", bound=Aggregate)
+A = TypeVar("A", bound="Aggregate")
 Clock = Callable[[], datetime]
-Decision = Callable[[], tuple[list[Aggregate], T]]
+Decision = Callable[[], tuple[list["Aggregate"], T]]
 """A use case's decision: the aggregates it changed, and its result."""
 
 MAX_ATTEMPTS = 40
@@ -94,8 +93,9 @@ def utcnow() -> datetime:
 class UnitOfWork:
     """One open ledger: its events, its projections' database, its keys and its clock."""
 
-    event_store: type[EventStore] = EventStore
-    """What the events are read and written through (a benchmark swaps in an unsigned one)."""
+    event_store: type[EventStore] | None = None
+    """What the events are read and written through (None: the signed
+    :class:`~ledger.store.events.EventStore`; a benchmark swaps in an unsigned one)."""
 
     def __init__(self, settings: Settings, *, sign: bool = True, clock: Clock = utcnow,
                  create: bool = False) -> None:
@@ -123,10 +123,14 @@ class UnitOfWork:
             if not self.create and not self.location.exists():
                 raise NotFound(f"no ledger at {self.location.redacted} (run `ledger init`, "
                                "or give --db / LEDGER_DB)")
+            from ledger.signing.mapper import SigningMapper
+            from ledger.store.events import EventStore
+
             keys = self.settings.keys
             with store_errors(self.location):
-                self._events = self.event_store(self.location.env(create_tables=self.create),
-                                          keys.keyring(with_signer=self.sign))
+                self._events = (self.event_store or EventStore)(
+                    self.location.env(create_tables=self.create),
+                    keys.keyring(with_signer=self.sign))
             if isinstance(self._events.mapper, SigningMapper):  # (a benchmark's may not sign)
                 self._events.mapper.refresh_keys = self._reload_keys
             if self.sign and keys.staged_key_exists():
@@ -202,35 +206,51 @@ class UnitOfWork:
             return None
 
     def load_account(self, handle: str) -> Account:
+        from ledger.aggregates.account import Account
+
         return self.load(Account, ids.account_id(handle),
                          AccountNotFound(f"no account with handle {handle!r}"))
 
     def load_batch(self, batch: str) -> CreditBatch:
+        from ledger.aggregates.batch import CreditBatch
+
         return self.load(CreditBatch, ids.batch_id(batch), BatchNotFound(
             f"no batch with reference {batch!r} (expected REGISTRY:ISSUANCE_ID)"))
 
     def load_operator(self) -> Operator:
+        from ledger.aggregates.operator import Operator
+
         return self.load(Operator, ids.OPERATOR_ID, NotFound(
             "expected an initialised ledger, found none (run `ledger init`)"))
 
     def load_catalogue(self) -> Catalogue:
         """Every minted batch (an empty catalogue before the first mint)."""
+        from ledger.aggregates.catalogue import Catalogue
+
         return self.find(Catalogue, ids.CATALOGUE_ID) or Catalogue(id=ids.CATALOGUE_ID)
 
     def load_reservation(self, ref: str) -> Reservation:
+        from ledger.aggregates.reservation import Reservation
+
         return self.load(Reservation, ids.by_id_or_key(ref, ids.reservation_id),
                          ReservationNotFound(f"no reservation with id or idempotency key {ref!r}"))
 
     def load_retirement(self, ref: str) -> Retirement:
+        from ledger.aggregates.retirement import Retirement
+
         return self.load(Retirement, ids.by_id_or_key(ref, ids.retirement_id),
                          RetirementNotFound(f"no retirement with id or idempotency key {ref!r}"))
 
     def load_cancellation(self, ref: str) -> Cancellation:
+        from ledger.aggregates.cancellation import Cancellation
+
         return self.load(Cancellation, ids.by_id_or_key(ref, ids.cancellation_id),
                          CancellationNotFound(
                              f"no cancellation with id or idempotency key {ref!r}"))
 
     def load_transfer(self, ref: str) -> Transfer:
+        from ledger.aggregates.transfer import Transfer
+
         return self.load(Transfer, ids.by_id_or_key(ref, ids.transfer_id),
                          NotFound(f"no transfer with id or idempotency key {ref!r}"))
 
@@ -240,6 +260,10 @@ class UnitOfWork:
         """Run ``decide`` and save what it changed in one transaction, deciding again from
         fresh state when another writer saved first. Inside ``transaction()``, keep the
         changes for its one save instead."""
+        from eventsourcing.persistence import RecordConflictError
+
+        from ledger.store.key_guard import HeadMovedMeanwhile, KeyRotatedMeanwhile
+
         if self._pending is not None:
             changed, result = decide()
             self._pending.update((a.id, a) for a in changed)
@@ -282,6 +306,10 @@ class UnitOfWork:
         """Use cases inside share one in-memory state and are saved together at the end, all
         or nothing. A use case that raises spoils it: nothing of it is saved. A conflicting
         writer raises RecordConflictError: run the whole transaction again."""
+        from eventsourcing.persistence import RecordConflictError
+
+        from ledger.store.key_guard import KeyRotatedMeanwhile
+
         if self._pending is not None:
             raise RuntimeError("transactions do not nest")
         self.require_writable()
@@ -357,6 +385,8 @@ class UnitOfWork:
         (each signed by the key before it). Any other key would write events the log's keys
         never vouched for. With ``reload``, a key directory read just before another
         process's rotation is read once more first."""
+        from ledger.aggregates.operator import Operator
+
         signer = self.keyring.signer
         if signer is None:
             return  # nothing can be written: a write fails with key_not_found

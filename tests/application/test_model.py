@@ -25,7 +25,6 @@ from hypothesis.stateful import (
     rule,
 )
 
-from ledger.aggregates.batch import POOLS
 from ledger.aggregates.cancellation import KINDS
 from ledger.aggregates.labels import VOCABULARY
 from ledger.errors import (
@@ -35,6 +34,7 @@ from ledger.errors import (
     ReservationExpired,
     RetirementNotPending,
 )
+from ledger.serials.pools import POOLS
 from ledger.settings import Settings
 from ledger.usecases import (
     accounts,

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from ledger.aggregates.batch import POOLS
 from ledger.errors import AccountNotFound, ConservationViolated, LedgerError, NotFound
 from ledger.projections.balances import Balances, balance, balances
 from ledger.projections.connect import open_database
@@ -26,6 +25,7 @@ from ledger.projections.runner import (
     catch_up,
 )
 from ledger.projections.supply import Supply, supply
+from ledger.serials.pools import POOLS
 from ledger.settings import Settings
 from ledger.usecases import cancellations, holdings, minting, reads, reservations
 from ledger.usecases.unit import UnitOfWork

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledger.aggregates.batch import AVAILABLE, RESERVED, RETIRED
 from ledger.aggregates.reservation import Reservation
 from ledger.aggregates.retirement import Retirement
 from ledger.aggregates.transfer import Transfer
 from ledger.errors import LedgerError
+from ledger.serials.pools import AVAILABLE, RESERVED, RETIRED
 from ledger.settings import Settings
 from ledger.usecases import accounts, minting, setup
 from ledger.usecases.unit import UnitOfWork

@@ -10,12 +10,13 @@ from collections import Counter
 from collections.abc import Iterator
 from uuid import UUID
 
-from ledger.aggregates.batch import AVAILABLE, RESERVED, RETIRED, CreditBatch
+from ledger.aggregates.batch import CreditBatch
 from ledger.aggregates.reservation import Reservation
 from ledger.aggregates.retirement import Retirement
 from ledger.aggregates.transfer import Transfer
 from ledger.errors import NotFound
 from ledger.serials import BlockSet, SerialRange
+from ledger.serials.pools import AVAILABLE, RESERVED, RETIRED
 from ledger.usecases.unit import UnitOfWork
 
 PAGE = 1000

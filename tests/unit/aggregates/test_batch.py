@@ -14,17 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.aggregates.batch import (
-    AVAILABLE,
-    CANCELLED,
-    HELD,
-    POOLS,
-    RESERVED,
-    RETIRED,
-    CreditBatch,
-)
+from ledger.aggregates.batch import CreditBatch
 from ledger.errors import InsufficientCredits
 from ledger.serials import BlockSet, SerialRange
+from ledger.serials.pools import AVAILABLE, CANCELLED, HELD, POOLS, RESERVED, RETIRED
 
 OPERATOR = "operator"
 

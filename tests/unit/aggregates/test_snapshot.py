@@ -11,11 +11,12 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-from ledger.aggregates.batch import AVAILABLE, HELD, RESERVED, RETIRED, CreditBatch
+from ledger.aggregates.batch import CreditBatch
 from ledger.aggregates.catalogue import Catalogue
 from ledger.aggregates.serial_scope import SerialScope
 from ledger.aggregates.snapshot import LedgerSnapshot
 from ledger.serials import BlockSet, SerialRange
+from ledger.serials.pools import AVAILABLE, HELD, RESERVED, RETIRED
 from ledger.signing.envelope import to_plain
 
 
