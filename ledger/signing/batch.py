@@ -74,24 +74,17 @@ class Worker:
     with the batch before."""
 
     process: subprocess.Popen[bytes]
-    answer_size: int = 1
-    """Bytes of answer per item of a batch (a verdict; a signature, for a signing worker)."""
     waiting: deque[tuple[Batch, int]] = field(default_factory=deque)
     broken: bool = False
     outbox: queue.SimpleQueue[bytes | None] = field(default_factory=queue.SimpleQueue)
     writer: threading.Thread | None = None
 
     @classmethod
-    def start(cls, module: str = "ledger.signing.check_worker", *, answer_size: int = 1,
-              first: bytes = b"") -> Worker:
-        """A new worker process running ``module`` (by default, checks), and the thread that
-        writes to it; ``first``: what it reads before its first batch."""
+    def start(cls) -> Worker:
+        """A new checking process, and the thread that writes to it."""
         worker = cls(subprocess.Popen(
-            [sys.executable, "-m", module],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL),
-            answer_size=answer_size)
-        if first:
-            worker.outbox.put(first)
+            [sys.executable, "-m", "ledger.signing.check_worker"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL))
         worker.writer = threading.Thread(target=worker._write, name="signature-batches",
                                          daemon=True)
         worker.writer.start()
@@ -111,28 +104,23 @@ class Worker:
 
     def send(self, checks: Sequence[tuple[bytes, bytes, bytes]]) -> Batch:
         """Queue ``checks`` for the process; the batch their answer will come in."""
-        parts = [len(checks).to_bytes(4, "big")]
-        for key, signature, payload in checks:
-            parts += [key, signature, len(payload).to_bytes(4, "big"), payload]
-        return self.send_encoded(b"".join(parts), len(checks))
-
-    def send_encoded(self, data: bytes, count: int) -> Batch:
-        """Queue a batch of ``count`` items already encoded for the process."""
         batch = Batch(self)
         if self.broken:
             batch.failed = True
             return batch
-        self.outbox.put(data)
-        self.waiting.append((batch, count))
+        parts = [len(checks).to_bytes(4, "big")]
+        for key, signature, payload in checks:
+            parts += [key, signature, len(payload).to_bytes(4, "big"), payload]
+        self.outbox.put(b"".join(parts))
+        self.waiting.append((batch, len(checks)))
         return batch
 
     def read_until(self, wanted: Batch) -> None:
         """Read answers in order until ``wanted``'s is in (answers are never reordered)."""
         while self.waiting and wanted.answer is None and not wanted.failed:
             batch, count = self.waiting.popleft()
-            size = count * self.answer_size
-            answer = self._pipe(self.process.stdout).read(size) if size else b""
-            if len(answer) != size:
+            answer = self._pipe(self.process.stdout).read(count) if count else b""
+            if len(answer) != count:
                 batch.failed = True
                 self._break()
                 return

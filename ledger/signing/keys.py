@@ -144,11 +144,6 @@ class Signer:
         """The Ed25519 signature of ``message`` (libsodium's: the same bytes OpenSSL's)."""
         return sign(self._secret, message)
 
-    def worker_secret(self) -> bytes:
-        """libsodium's secret key, for a signing worker's stdin only
-        (:mod:`ledger.signing.signing_workers`)."""
-        return self._secret
-
 
 @dataclass
 class Keyring:

@@ -29,7 +29,7 @@ from ledger.signing.envelope import (
     payload_digest,
     seal,
 )
-from ledger.signing.keys import Keyring, Signer, TrustedKey
+from ledger.signing.keys import Keyring, TrustedKey
 
 HEADS_CACHE_SIZE = 100_000
 
@@ -52,28 +52,6 @@ class SigningMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         """Sign an event on its way into the store, linked to its aggregate's previous one."""
         signer = self.keyring.require_signer()
-        unsigned = self._unsigned(domain_event, signer.key_id)
-        return unsigned.sealed(signer.sign(unsigned.payload))
-
-    def to_stored_events(self, domain_events: typing.Sequence[DomainEventProtocol[UUID]],
-                         sign_all: Callable[[Signer, typing.Iterable[bytes]], list[bytes]]
-                         ) -> list[StoredEvent]:
-        """:meth:`to_stored_event` of each event, in order; ``sign_all`` signs the payloads
-        as they are built (``SigningWorkers.sign_all``: workers sign part k while part k+1
-        is built, :mod:`ledger.signing.signing_workers`)."""
-        signer = self.keyring.require_signer()
-        unsigned: list[Unsigned] = []
-
-        def payloads() -> typing.Iterator[bytes]:
-            for domain_event in domain_events:
-                unsigned.append(self._unsigned(domain_event, signer.key_id))
-                yield unsigned[-1].payload
-
-        signatures = sign_all(signer, payloads())
-        return [u.sealed(s) for u, s in zip(unsigned, signatures, strict=True)]
-
-    def _unsigned(self, domain_event: DomainEventProtocol[UUID], key_id: str) -> Unsigned:
-        """An event's canonical payload, linked to its aggregate's previous event."""
         state = dict(vars(domain_event))
         originator_id = str(state.pop("originator_id"))
         version = int(state.pop("originator_version"))
@@ -86,12 +64,17 @@ class SigningMapper(Mapper[UUID]):
             version=version,
             topic=topic,
             event=state,
-            key_id=key_id,
+            key_id=signer.key_id,
             prev=self._prev_digest(originator_id, linked),
         )
         if not is_snapshot:
             self._remember(originator_id, version, payload_digest(payload))
-        return Unsigned(originator_id, version, topic, payload)
+        return StoredEvent(
+            originator_id=UUID(originator_id),
+            originator_version=version,
+            topic=topic,
+            state=seal(payload, signer.sign(payload)),
+        )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         """Verify a stored event (see :meth:`verify`) and decode it."""
@@ -180,21 +163,6 @@ class SigningMapper(Mapper[UUID]):
         self._heads.move_to_end(originator_id)
         if len(self._heads) > HEADS_CACHE_SIZE:
             self._heads.popitem(last=False)
-
-
-class Unsigned(typing.NamedTuple):
-    """An event's stored columns and canonical payload, before its signature."""
-
-    originator_id: str
-    version: int
-    topic: str
-    payload: bytes
-
-    def sealed(self, signature: bytes) -> StoredEvent:
-        """The stored event: the payload sealed with its signature."""
-        return StoredEvent(originator_id=UUID(self.originator_id),
-                           originator_version=self.version, topic=self.topic,
-                           state=seal(self.payload, signature))
 
 
 def domain_event_of(stored_event: StoredEvent, envelope: Envelope) -> DomainEventProtocol[UUID]:

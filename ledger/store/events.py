@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing import persistence
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.domain import Aggregate, DomainEventProtocol, OriginatorVersionError
+from eventsourcing.domain import Aggregate, OriginatorVersionError
 from eventsourcing.persistence import Mapper, ProgrammingError, RecordConflictError
 
 from ledger.aggregates.batch import CreditBatch
@@ -27,7 +26,6 @@ from ledger.aggregates.snapshot import LedgerSnapshot
 from ledger.errors import ChainBroken, LedgerError
 from ledger.signing.keys import Keyring
 from ledger.signing.mapper import SigningMapper
-from ledger.signing.signing_workers import SIGN_APART_FROM, SigningWorkers
 from ledger.store.key_guard import KeyGuard, dialect, first_column
 from ledger.store.location import PG_TCP_SETTINGS, StoreLocation
 from ledger.store.synced import SyncedHeads
@@ -36,31 +34,6 @@ A = TypeVar("A", bound=Aggregate)
 POOL_CLOSE_S = 0.5
 ABSENT_BATCH = 500
 """Ids asked about in one statement (SQLite allows 999 parameters)."""
-
-
-class SignedEvents(persistence.EventStore[UUID]):
-    """The library's event store; a save of at least :data:`SIGN_APART_FROM` events has its
-    signatures made by worker processes while its payloads are built
-    (:mod:`ledger.signing.signing_workers`)."""
-
-    def __init__(self, mapper: Mapper[UUID], recorder: persistence.AggregateRecorder) -> None:
-        super().__init__(mapper, recorder)
-        self.workers = SigningWorkers()
-
-    def put(self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
-            ) -> list[persistence.Recording[UUID]]:
-        if len(domain_events) < SIGN_APART_FROM or not isinstance(self.mapper, SigningMapper):
-            return super().put(domain_events, **kwargs)
-        stored_events = self.mapper.to_stored_events(domain_events, self.workers.sign_all)
-        notification_ids = self.recorder.insert_events(stored_events, **kwargs)
-        if not notification_ids:  # (a recorder without a log: the library's put does so too)
-            return []
-        return [persistence.Recording(domain_event, persistence.Notification(
-                    originator_id=stored.originator_id,
-                    originator_version=stored.originator_version,
-                    topic=stored.topic, state=stored.state, id=notification_id))
-                for domain_event, stored, notification_id
-                in zip(domain_events, stored_events, notification_ids, strict=True)]
 
 
 class EventStore(Application[UUID]):
@@ -115,13 +88,7 @@ class EventStore(Application[UUID]):
         pools = sys.modules.get("psycopg_pool")
         if pools is not None and isinstance(pool, pools.ConnectionPool):
             pool.close(timeout=POOL_CLOSE_S)
-        if isinstance(self.events, SignedEvents):
-            self.events.workers.close()
         super().close()
-
-    def construct_event_store(self) -> persistence.EventStore[UUID]:
-        """The library's event store, with a large save's signatures made by workers."""
-        return SignedEvents(mapper=self.mapper, recorder=self.recorder)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return SigningMapper(transcoder=self.factory.transcoder(), keyring=self.keyring)
