@@ -66,7 +66,9 @@ class MerkleLog(Projection):
             n = item.notification
             payload = bytes(n.state).rpartition(b"\n")[0]
             completed = self._range.append(leaf_hash(payload))
-            leaves.append([size + offset, n.id, str(UUID(str(n.originator_id))),
+            originator = n.originator_id  # a UUID from either store's recorder
+            leaves.append([size + offset, n.id, str(originator if isinstance(originator, UUID)
+                                                    else UUID(str(originator))),
                            n.originator_version, completed[0][2]])
             nodes += completed
         tx.execute_many("INSERT INTO merkle_leaves (leaf_index, position, originator_id, "
