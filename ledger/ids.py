@@ -6,6 +6,12 @@ from collections.abc import Callable
 from functools import lru_cache
 from uuid import UUID, uuid5
 
+
+def as_uuid(value: object) -> UUID:
+    """An aggregate id as a UUID, whether the store's driver gave a UUID or its text."""
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
 # A fixed namespace for this ledger's uuid5 ids; changing it would orphan every stored id.
 NAMESPACE = UUID("6f1c3a52-5e8d-4f0b-9a57-2c1d8e4b7a10")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
@@ -30,6 +29,7 @@ from ledger.errors import (
     SignatureInvalid,
     UnknownKey,
 )
+from ledger.ids import as_uuid
 from ledger.progress import Progress, silent
 from ledger.serials.native import serial_scope
 from ledger.serials.pools import POOLS
@@ -45,7 +45,7 @@ PAGE = 1000
 
 def aggregate_key(originator_id: object) -> bytes:
     """An aggregate id's 16 bytes (the store gives a UUID, or its text)."""
-    return (originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))).bytes
+    return as_uuid(originator_id).bytes
 
 
 class Replay:

@@ -7,12 +7,11 @@ Nodes never change once written, so the stored tree's first leaves are compared 
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from eventsourcing.persistence import Notification
 
 from ledger.audit.report import AuditReport, Problem
 from ledger.errors import MerkleMismatch
+from ledger.ids import as_uuid
 from ledger.projections.database import Database
 from ledger.transparency.merkle import Node
 
@@ -40,7 +39,7 @@ class StoredTree:
         if index >= self.size:
             return
         self.nodes += completed
-        self.leaves.append((index, n.id, str(UUID(str(n.originator_id))),
+        self.leaves.append((index, n.id, str(as_uuid(n.originator_id)),
                             n.originator_version, leaf))
         if len(self.leaves) >= PAGE:
             self.flush()

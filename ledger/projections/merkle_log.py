@@ -15,6 +15,7 @@ from datetime import datetime
 from uuid import UUID
 
 from ledger.errors import NotFound
+from ledger.ids import as_uuid
 from ledger.projections.runner import Database, Item, Projection
 from ledger.transparency import merkle
 from ledger.transparency.merkle import (
@@ -66,9 +67,7 @@ class MerkleLog(Projection):
             n = item.notification
             payload = bytes(n.state).rpartition(b"\n")[0]
             completed = self._range.append(leaf_hash(payload))
-            originator = n.originator_id  # a UUID from either store's recorder
-            leaves.append([size + offset, n.id, str(originator if isinstance(originator, UUID)
-                                                    else UUID(str(originator))),
+            leaves.append([size + offset, n.id, str(as_uuid(n.originator_id)),
                            n.originator_version, completed[0][2]])
             nodes += completed
         tx.execute_many("INSERT INTO merkle_leaves (leaf_index, position, originator_id, "

@@ -21,6 +21,7 @@ from eventsourcing.persistence import AggregateRecorder, Mapper, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
 from ledger.errors import ChainBroken, KeyNotValid, SignatureInvalid
+from ledger.ids import as_uuid
 from ledger.signing.envelope import (
     GENESIS,
     Envelope,
@@ -169,9 +170,7 @@ def domain_event_of(stored_event: StoredEvent, envelope: Envelope) -> DomainEven
     """The domain event a verified envelope holds."""
     cls = resolve_topic(stored_event.topic)
     state = decode_fields(cls, envelope.fields["event"])
-    originator_id = stored_event.originator_id
-    state["originator_id"] = (originator_id if type(originator_id) is UUID
-                              else UUID(str(originator_id)))
+    state["originator_id"] = as_uuid(stored_event.originator_id)
     state["originator_version"] = stored_event.originator_version
     domain_event = object.__new__(cls)
     object.__setattr__(domain_event, "__dict__", state)

@@ -24,6 +24,7 @@ from ledger.aggregates.catalogue import Catalogue
 from ledger.aggregates.serial_scope import SerialScope
 from ledger.aggregates.snapshot import LedgerSnapshot
 from ledger.errors import ChainBroken, LedgerError
+from ledger.ids import as_uuid
 from ledger.signing.keys import Keyring
 from ledger.signing.mapper import SigningMapper
 from ledger.store.key_guard import KeyGuard, dialect, first_column
@@ -177,7 +178,7 @@ class EventStore(Application[UUID]):
                                f"WHERE originator_id IN ({marks})", stored)
                 for row in cursor.fetchall():
                     value = first_column(row)
-                    found.add(value if isinstance(value, UUID) else UUID(str(value)))
+                    found.add(as_uuid(value))
         self._absent = set(wanted) - found
         try:
             yield

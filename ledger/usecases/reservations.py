@@ -179,7 +179,7 @@ def reservation_ids(uow: UnitOfWork) -> list[UUID]:
     while True:
         page = uow.events.recorder.select_notifications(
             start, 500, topics=[topics.RESERVATION_OPENED])
-        found += [UUID(str(n.originator_id)) for n in page]
+        found += [ids.as_uuid(n.originator_id) for n in page]
         if len(page) < 500:
             return found
         start = page[-1].id + 1

@@ -87,6 +87,14 @@ def test_a_decision_refused_after_changing_an_aggregate_leaves_nothing_of_it_in_
     assert reads.show_batch(ledger, batch=LEAF).available == 55
 
 
+def calls_to(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[object]:
+    """The arguments of every call to ``owner.name`` from now on (each call still made)."""
+    made: list[object] = []
+    method = getattr(owner, name)
+    monkeypatch.setattr(owner, name, lambda *a, **k: made.append(a) or method(*a, **k))
+    return made
+
+
 def test_a_cached_aggregate_is_used_without_a_query_only_while_nobody_else_wrote(
     ledger: UnitOfWork, settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -96,10 +104,7 @@ def test_a_cached_aggregate_is_used_without_a_query_only_while_nobody_else_wrote
     minting.mint(ledger, document=issuance(first=1, last=60))
     open_buyers(ledger, "acme")
     reservations.reserve(ledger, buyer="acme", quantity=1, batch=LEAF)
-    asked: list[object] = []
-    select = ledger.events.recorder.select_events
-    monkeypatch.setattr(ledger.events.recorder, "select_events",
-                        lambda *a, **k: asked.append(a) or select(*a, **k))
+    asked = calls_to(monkeypatch, ledger.events.recorder, "select_events")
     reservations.reserve(ledger, buyer="acme", quantity=1, batch=LEAF)
     assert asked == []  # batch and account used as cached: only this unit wrote
     other = UnitOfWork(settings, clock=clock)
@@ -121,10 +126,7 @@ def test_a_single_writer_does_not_read_the_head_before_each_save(
     minting.mint(ledger, document=issuance(first=1, last=60))
     open_buyers(ledger, "acme")
     reservations.reserve(ledger, buyer="acme", quantity=1, batch=LEAF)
-    heads: list[object] = []
-    read_head = ledger.events.recorder.max_notification_id
-    monkeypatch.setattr(ledger.events.recorder, "max_notification_id",
-                        lambda: heads.append(1) or read_head())
+    heads = calls_to(monkeypatch, ledger.events.recorder, "max_notification_id")
     for _ in range(3):
         view = reservations.reserve(ledger, buyer="acme", quantity=1, batch=LEAF)
         reservations.settle(ledger, reservation=view.reservation)
